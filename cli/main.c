@@ -1,2 +1,116 @@
+/* shapebridge: compile and run ONNX models with dynamic shapes. */
+#include <stdarg.h>
 #include <stdio.h>
-int main(void) { puts("shapebridge: under construction"); return 0; }
+#include <string.h>
+#include <time.h>
+#include <errno.h>
+#include <stdlib.h>
+
+#include "cli.h"
+
+static const char usage[] =
+	"usage: shapebridge <command> [options]\n"
+	"\n"
+	"commands:\n"
+	"  check DIR... [--engine reference] [--optimize] [--atol A] [--rtol R]\n"
+	"        run ONNX backend-test folders (model.onnx + test_data_set_K/) and compare\n"
+	"        outputs; prints a line per case and 'N passed, N failed, N skipped'\n"
+	"  run MODEL.onnx [--input NAME=FILE.npy|NAME=1x3x224x224 ...] [--output DIR]\n"
+	"        [--optimize] [--repeat N] [--seed S]\n"
+	"        run a model on given or random inputs; prints output shapes, checksums, time\n"
+	"  dump MODEL.onnx --stage onnx|relay|relay-opt [--stats]\n"
+	"        print the model at a compiler stage (--stats: op counts only)\n"
+	"\n"
+	"'shapebridge <command> --help' describes a command.  Exit codes: 0 success,\n"
+	"1 failure (bad model or input, failed check), 2 bad usage.\n";
+
+void cli_error(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("shapebridge: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "shapebridge %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n(see 'shapebridge %s --help')\n", cmd);
+	return CLI_USAGE;
+}
+
+double cli_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+bool cli_parse_double(const char *opt, const char *s, double *out)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (!*s || *end || errno || v != v) {
+		cli_error("%s: '%s' is not a number", opt, s);
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
+bool cli_parse_int(const char *opt, const char *s, long *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (!*s || *end || errno) {
+		cli_error("%s: '%s' is not an integer", opt, s);
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
+sb_status cli_load_model(const char *path, bool optimize, relay_module **out)
+{
+	relay_module *m = NULL;
+	sb_status st = sb_onnx_import_file(path, &m);
+	if (!st)
+		st = relay_infer_types(m);
+	if (!st && optimize)
+		st = relay_optimize(m);
+	if (st) {
+		relay_module_free(m);
+		return st;
+	}
+	*out = m;
+	return SB_OK;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		fputs(usage, argc < 2 ? stderr : stdout);
+		return argc < 2 ? CLI_USAGE : CLI_OK;
+	}
+	const char *cmd = argv[1];
+	if (!strcmp(cmd, "check"))
+		return cli_check(argc - 1, argv + 1);
+	if (!strcmp(cmd, "run"))
+		return cli_run(argc - 1, argv + 1);
+	if (!strcmp(cmd, "dump"))
+		return cli_dump(argc - 1, argv + 1);
+	if (!strcmp(cmd, "--version")) {
+		puts("shapebridge 0.1.0");
+		return CLI_OK;
+	}
+	fprintf(stderr, "shapebridge: unknown command '%s'\n\n%s", cmd, usage);
+	return CLI_USAGE;
+}

@@ -299,9 +299,49 @@ sb_status relay_tensor_to_ints(relay_module *m, const sb_tensor *t, int64_t **v,
 void relay_broadcast_strides(int out_rank, const int64_t *out_shape, int in_rank,
 			     const int64_t *in_shape, int64_t *strides);
 
+/* ---- Walking ---- */
+
+/* The nodes reachable from a function's results, each once, operands
+ * before users (a topological order).  Parameters that no result uses are
+ * included too, first, so every parameter appears.  Caller frees
+ * order->data with sb_vec_free. */
+typedef SB_VEC(relay_expr *) relay_expr_vec;
+void relay_post_order(relay_module *m, const relay_function *f, relay_expr_vec *order);
+
+/* Number of users of every node (indexed by id, length m->next_id), counting
+ * each function result as a use.  Caller frees. */
+int *relay_use_counts(relay_module *m, const relay_function *f);
+
+/* The rewriter: visits f's nodes in post order and rebuilds a node only
+ * when one of its operands changed; `fn` then sees the (possibly rebuilt)
+ * node and returns its replacement (or the node itself).  Returns a new
+ * function sharing everything that did not change, or NULL on error (the
+ * callback's status is returned through *status). */
+typedef relay_expr *(*relay_rewrite_fn)(relay_module *m, relay_expr *e, void *env,
+					sb_status *status);
+relay_function *relay_rewrite(relay_module *m, relay_function *f, relay_rewrite_fn fn, void *env,
+			      sb_status *status);
+
+/* ---- Reference interpreter (relay_like/interp/interp.c) ---- */
+
+/* Runs a function on concrete inputs, one per parameter (checked against the
+ * parameter types: dtype, rank, known dims, and named dims consistent
+ * across inputs).  On success outputs[i] holds a new reference per result. */
+sb_status relay_interp_run(relay_module *m, const relay_function *f, sb_tensor *const *inputs,
+			   sb_tensor **outputs);
+/* Evaluates one call on concrete argument values (NULL for absent inputs):
+ * runs the type relation for the concrete shapes, allocates the outputs and
+ * runs the kernel.  outs receives call->u.call.nout new references. */
+sb_status relay_eval_call(const relay_expr *call, sb_tensor *const *args, sb_tensor **outs);
+/* Checks one input tensor against a parameter's declared type. */
+sb_status relay_check_input(const relay_expr *param, const sb_tensor *t);
+
 /* ---- Passes and tools ---- */
 
 sb_status relay_infer_types(relay_module *m);
+/* Types one node from its operands' types (which must be set): what
+ * relay_infer_types does per node, for passes that build nodes mid-rewrite. */
+sb_status relay_infer_expr(relay_module *m, relay_expr *e);
 /* Verifier: well-formed graph (arity, ids, types present after inference). */
 sb_status relay_verify(relay_module *m);
 char *relay_print_module(relay_module *m); /* caller frees */

@@ -1,0 +1,171 @@
+/* shapebridge dump: prints a model at a compiler stage, or its op counts. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli.h"
+#include "onnx/onnx.pb-c.h"
+
+static const char dump_help[] =
+	"usage: shapebridge dump MODEL.onnx --stage onnx|relay|relay-opt [--stats]\n"
+	"\n"
+	"  --stage onnx        the ONNX graph as decoded (nodes, inputs, outputs)\n"
+	"  --stage relay       relay_like after import and type inference\n"
+	"  --stage relay-opt   relay_like after its optimizations\n"
+	"  --stats             op counts (and node/constant totals) instead of the program\n";
+
+typedef struct op_count {
+	const char *name;
+	int count;
+} op_count;
+
+static int cmp_count(const void *a, const void *b)
+{
+	const op_count *x = a, *y = b;
+	return x->count != y->count ? y->count - x->count : strcmp(x->name, y->name);
+}
+
+static void print_counts(op_count *c, int n, int64_t consts, int64_t const_elems)
+{
+	qsort(c, (size_t)n, sizeof *c, cmp_count);
+	int total = 0;
+	for (int i = 0; i < n; i++)
+		total += c[i].count;
+	printf("%d nodes, %d op types", total, n);
+	if (consts >= 0)
+		printf(", %" PRId64 " constants (%" PRId64 " elements)", consts, const_elems);
+	putchar('\n');
+	for (int i = 0; i < n; i++)
+		printf("  %-28s %d\n", c[i].name, c[i].count);
+}
+
+static int dump_onnx(const char *path, bool stats)
+{
+	uint8_t *data;
+	size_t size;
+	if (sb_read_file(path, &data, &size)) {
+		cli_error("%s", sb_last_error());
+		return CLI_FAIL;
+	}
+	Onnx__ModelProto *mp = onnx__model_proto__unpack(NULL, size, data);
+	free(data);
+	if (!mp || !mp->graph) {
+		cli_error("%s: not a valid ONNX model (protobuf decoding failed)", path);
+		if (mp)
+			onnx__model_proto__free_unpacked(mp, NULL);
+		return CLI_FAIL;
+	}
+	Onnx__GraphProto *g = mp->graph;
+	if (stats) {
+		op_count *c = sb_xcalloc(g->n_node + 1, sizeof *c);
+		int n = 0;
+		for (size_t i = 0; i < g->n_node; i++) {
+			const char *op = g->node[i]->op_type ? g->node[i]->op_type : "?";
+			int k = 0;
+			while (k < n && strcmp(c[k].name, op))
+				k++;
+			if (k == n)
+				c[n++].name = op;
+			c[k].count++;
+		}
+		int64_t elems = 0;
+		for (size_t i = 0; i < g->n_initializer; i++) {
+			int64_t e = 1;
+			for (size_t d = 0; d < g->initializer[i]->n_dims; d++)
+				e *= g->initializer[i]->dims[d];
+			elems += e;
+		}
+		print_counts(c, n, (int64_t)g->n_initializer, elems);
+		free(c);
+	} else {
+		printf("ir_version %" PRId64 ", producer '%s'", mp->ir_version,
+		       mp->producer_name ? mp->producer_name : "");
+		for (size_t i = 0; i < mp->n_opset_import; i++)
+			printf(", opset %s%s%" PRId64, mp->opset_import[i]->domain && *mp->opset_import[i]->domain
+							      ? mp->opset_import[i]->domain : "ai.onnx",
+			       " ", mp->opset_import[i]->version);
+		printf("\ngraph '%s': %zu inputs, %zu outputs, %zu initializers, %zu nodes\n",
+		       g->name ? g->name : "", g->n_input, g->n_output, g->n_initializer, g->n_node);
+		for (size_t i = 0; i < g->n_node; i++) {
+			Onnx__NodeProto *n = g->node[i];
+			printf("  %s(", n->op_type ? n->op_type : "?");
+			for (size_t k = 0; k < n->n_input; k++)
+				printf("%s%s", k ? ", " : "", n->input[k]);
+			printf(") -> ");
+			for (size_t k = 0; k < n->n_output; k++)
+				printf("%s%s", k ? ", " : "", n->output[k]);
+			if (n->name && *n->name)
+				printf("  # %s", n->name);
+			putchar('\n');
+		}
+	}
+	onnx__model_proto__free_unpacked(mp, NULL);
+	return CLI_OK;
+}
+
+int cli_dump(int argc, char **argv)
+{
+	const char *model = NULL, *stage = NULL;
+	bool stats = false;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			fputs(dump_help, stdout);
+			return CLI_OK;
+		} else if (!strcmp(a, "--stage")) {
+			if (i + 1 >= argc)
+				return cli_usage_error("dump", "--stage needs a value");
+			stage = argv[++i];
+		} else if (!strncmp(a, "--stage=", 8)) {
+			stage = a + 8;
+		} else if (!strcmp(a, "--stats")) {
+			stats = true;
+		} else if (a[0] == '-' && a[1]) {
+			return cli_usage_error("dump", "unknown option '%s'", a);
+		} else if (!model) {
+			model = a;
+		} else {
+			return cli_usage_error("dump", "more than one model given");
+		}
+	}
+	if (!model)
+		return cli_usage_error("dump", "no model given");
+	if (!stage)
+		return cli_usage_error("dump", "no --stage given (onnx, relay or relay-opt)");
+	if (!strcmp(stage, "onnx"))
+		return dump_onnx(model, stats);
+	bool opt = !strcmp(stage, "relay-opt");
+	if (!opt && strcmp(stage, "relay"))
+		return cli_usage_error("dump", "unknown stage '%s' (this build has: onnx, relay, relay-opt)", stage);
+	relay_module *m;
+	if (cli_load_model(model, opt, &m)) {
+		cli_error("%s: %s", model, sb_last_error());
+		return CLI_FAIL;
+	}
+	if (stats) {
+		int counts[RELAY_OP_COUNT];
+		relay_count_ops(m, counts);
+		op_count c[RELAY_OP_COUNT];
+		int n = 0;
+		for (int i = 0; i < RELAY_OP_COUNT; i++)
+			if (counts[i])
+				c[n++] = (op_count){relay_op_get((relay_op)i)->name, counts[i]};
+		/* Constants reachable from main. */
+		relay_expr_vec order = {0};
+		relay_post_order(m, m->main, &order);
+		int64_t consts = 0, elems = 0;
+		for (size_t i = 0; i < order.len; i++)
+			if (order.data[i]->kind == RELAY_CONSTANT) {
+				consts++;
+				elems += sb_tensor_numel(order.data[i]->u.constant.value);
+			}
+		sb_vec_free(&order);
+		print_counts(c, n, consts, elems);
+	} else {
+		char *text = relay_print_module(m);
+		fputs(text, stdout);
+		free(text);
+	}
+	relay_module_free(m);
+	return CLI_OK;
+}

@@ -292,6 +292,9 @@ sb_status relay_normalize_axis(relay_op op, const char *node, int64_t axis, int 
 /* Reads a 1-D (or scalar) integer tensor as int64 values into an arena
  * array.  Error if the tensor is not an integer tensor. */
 sb_status relay_tensor_to_ints(relay_module *m, const sb_tensor *t, int64_t **v, int *n);
+/* The dtype of an ONNX TensorProto.DataType code (Cast's `to`); SB_DT_INVALID
+ * for codes we have no dtype for (string, complex, unknown). */
+sb_dtype relay_onnx_dtype(int64_t code);
 
 /* Broadcast iteration for kernels: for an output shape and up to 4 inputs
  * with their own (broadcastable) shapes, the strides each input advances by

@@ -28,7 +28,7 @@ counts = {"error": 0, "ok": 0}
 
 
 def run(args, what, allow_ok=False, timeout=300):
-    p = subprocess.run(args, capture_output=True, text=True, timeout=timeout)
+    p = subprocess.run(args, capture_output=True, text=True, errors="replace", timeout=timeout)
     err = p.stderr.strip()
     if p.returncode == 0 and allow_ok:
         counts["ok"] += 1
@@ -171,7 +171,7 @@ def input_cases(sb, tmp, d, name, model):
     inp = model.graph.input[0]
     tt = inp.type.tensor_type
     rank = len(tt.shape.dim)
-    np_dtype = helper.tensor_dtype_to_np_dtype(tt.elem_type)
+    np_dtype = onnx.mapping.TENSOR_TYPE_TO_NP_TYPE[tt.elem_type]
     # A valid shape from the first test set.
     ref = onnx.TensorProto()
     ref.ParseFromString(open(os.path.join(d, "test_data_set_0", "input_0.pb"), "rb").read())
@@ -204,13 +204,13 @@ def input_cases(sb, tmp, d, name, model):
         shutil.copy(os.path.join(d, "test_data_set_0", f), os.path.join(case_dir, "test_data_set_0", f))
     t = numpy_helper.from_array(np.zeros(shape + [1], dtype=np_dtype), inp.name)
     open(os.path.join(case_dir, "test_data_set_0", "input_0.pb"), "wb").write(t.SerializeToString())
-    p = subprocess.run([sb, "check", case_dir], capture_output=True, text=True, timeout=300)
+    p = subprocess.run([sb, "check", case_dir], capture_output=True, text=True, errors="replace", timeout=300)
     if p.returncode != 1 or "FAIL" not in p.stdout or "rank" not in p.stdout:
         failures.append(f"{name}: check with a wrong-rank input: exit {p.returncode}, stdout {p.stdout[-300:]!r}")
     else:
         counts["error"] += 1
     open(os.path.join(case_dir, "test_data_set_0", "input_0.pb"), "wb").write(b"\x0a\xff\xff\xff")
-    p = subprocess.run([sb, "check", case_dir], capture_output=True, text=True, timeout=300)
+    p = subprocess.run([sb, "check", case_dir], capture_output=True, text=True, errors="replace", timeout=300)
     if p.returncode != 1 or "FAIL" not in p.stdout:
         failures.append(f"{name}: check with a corrupt input_0.pb: exit {p.returncode}, stdout {p.stdout[-300:]!r}")
     else:

@@ -24,8 +24,11 @@ debug: deps
 	cmake -S . -B build-debug -DCMAKE_BUILD_TYPE=Debug $(CMAKE_FLAGS)
 	cmake --build build-debug -j $(JOBS)
 
+# The whole suite: unit, conformance, model-zoo and CLI tests on the Release
+# build, then the unit tests again under ASan + UBSan.
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	$(MAKE) sanitize
 
 sanitize: deps
 	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Sanitize $(CMAKE_FLAGS)

@@ -7,12 +7,15 @@
 #include "onnx/onnx.pb-c.h"
 
 static const char dump_help[] =
-	"usage: shapebridge dump MODEL.onnx --stage onnx|relay|relay-opt [--stats]\n"
+	"usage: shapebridge dump MODEL.onnx --stage onnx|relay|relay-opt [--stats] [--dump-after PASS]\n"
 	"\n"
 	"  --stage onnx        the ONNX graph as decoded (nodes, inputs, outputs)\n"
 	"  --stage relay       relay_like after import and type inference\n"
 	"  --stage relay-opt   relay_like after its optimizations\n"
-	"  --stats             op counts (and node/constant totals) instead of the program\n";
+	"  --stats             op counts (and node/constant totals) instead of the program\n"
+	"  --dump-after PASS   with relay-opt: also print the IR right after PASS runs\n"
+	"                      (FoldConstant, SimplifyInference, ...; SB_DEBUG=pass prints\n"
+	"                      it after every pass)\n";
 
 typedef struct op_count {
 	const char *name;
@@ -105,7 +108,7 @@ static int dump_onnx(const char *path, bool stats)
 
 int cli_dump(int argc, char **argv)
 {
-	const char *model = NULL, *stage = NULL;
+	const char *model = NULL, *stage = NULL, *dump_after = NULL;
 	bool stats = false;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -118,6 +121,12 @@ int cli_dump(int argc, char **argv)
 			stage = argv[++i];
 		} else if (!strncmp(a, "--stage=", 8)) {
 			stage = a + 8;
+		} else if (!strcmp(a, "--dump-after")) {
+			if (i + 1 >= argc)
+				return cli_usage_error("dump", "--dump-after needs a pass name");
+			dump_after = argv[++i];
+		} else if (!strncmp(a, "--dump-after=", 13)) {
+			dump_after = a + 13;
 		} else if (!strcmp(a, "--stats")) {
 			stats = true;
 		} else if (a[0] == '-' && a[1]) {
@@ -137,8 +146,24 @@ int cli_dump(int argc, char **argv)
 	bool opt = !strcmp(stage, "relay-opt");
 	if (!opt && strcmp(stage, "relay"))
 		return cli_usage_error("dump", "unknown stage '%s' (this build has: onnx, relay, relay-opt)", stage);
+	if (dump_after && !opt)
+		return cli_usage_error("dump", "--dump-after goes with --stage relay-opt");
+	if (dump_after && !relay_pass_lookup(dump_after)) {
+		sb_strbuf names = {0};
+		relay_pass_names(&names);
+		int rc = cli_usage_error("dump", "unknown pass '%s' (passes: %s)", dump_after, names.data);
+		sb_strbuf_free(&names);
+		return rc;
+	}
 	relay_module *m;
-	if (cli_load_model(model, opt, &m)) {
+	sb_status st = cli_load_model(model, false, &m);
+	if (!st && opt) {
+		relay_optimize_opts o = {.dump_after = dump_after, .dump_file = stdout};
+		st = relay_optimize_with(m, &o);
+		if (st)
+			relay_module_free(m);
+	}
+	if (st) {
 		cli_error("%s: %s", model, sb_last_error());
 		return CLI_FAIL;
 	}

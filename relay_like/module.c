@@ -26,6 +26,16 @@ void relay_module_free(relay_module *m)
 
 const char *relay_intern(relay_module *m, const char *s) { return s ? sb_intern(&m->strings, s) : NULL; }
 
+/* An arena copy of n pointers; a slot is allocated even for n == 0 so the
+ * array is never NULL, and nothing is read from `src` then. */
+static void *copy_ptrs(relay_module *m, const void *src, int n)
+{
+	void *p = sb_arena_alloc(&m->arena, sizeof(void *) * (size_t)(n > 0 ? n : 1));
+	if (n > 0)
+		memcpy(p, src, sizeof(void *) * (size_t)n);
+	return p;
+}
+
 static relay_expr *expr_new(relay_module *m, relay_expr_kind kind, const char *name)
 {
 	relay_expr *e = SB_ARENA_NEW(&m->arena, relay_expr);
@@ -58,7 +68,7 @@ relay_expr *relay_call(relay_module *m, relay_op op, int nargs, relay_expr *cons
 	relay_expr *e = expr_new(m, RELAY_CALL, name);
 	e->u.call.op = op;
 	e->u.call.nargs = nargs;
-	e->u.call.args = sb_arena_memdup(&m->arena, args, sizeof(relay_expr *) * (size_t)(nargs ? nargs : 1));
+	e->u.call.args = copy_ptrs(m, args, nargs);
 	e->u.call.nout = nout;
 	e->u.call.attrs = attrs ? attrs : relay_attrs_new(m, relay_op_table[op].attrs);
 	return e;
@@ -68,7 +78,7 @@ relay_expr *relay_tuple(relay_module *m, int n, relay_expr *const *fields)
 {
 	relay_expr *e = expr_new(m, RELAY_TUPLE, NULL);
 	e->u.tuple.nfields = n;
-	e->u.tuple.fields = sb_arena_memdup(&m->arena, fields, sizeof(relay_expr *) * (size_t)(n ? n : 1));
+	e->u.tuple.fields = copy_ptrs(m, fields, n);
 	return e;
 }
 
@@ -87,9 +97,9 @@ relay_function *relay_function_new(relay_module *m, const char *name, int nparam
 	relay_function *f = SB_ARENA_NEW(&m->arena, relay_function);
 	f->name = relay_intern(m, name);
 	f->nparams = nparams;
-	f->params = sb_arena_memdup(&m->arena, params, sizeof(relay_expr *) * (size_t)(nparams ? nparams : 1));
+	f->params = copy_ptrs(m, params, nparams);
 	f->nresults = nresults;
-	f->results = sb_arena_memdup(&m->arena, results, sizeof(relay_expr *) * (size_t)(nresults ? nresults : 1));
+	f->results = copy_ptrs(m, results, nresults);
 	f->result_names = SB_ARENA_ARRAY(&m->arena, const char *, nresults ? nresults : 1);
 	for (int i = 0; i < nresults; i++)
 		f->result_names[i] = relay_intern(m, result_names ? result_names[i] : NULL);
@@ -115,7 +125,7 @@ relay_type *relay_type_tuple(relay_module *m, int n, const relay_type *const *fi
 	relay_type *t = SB_ARENA_NEW(&m->arena, relay_type);
 	t->kind = RELAY_TYPE_TUPLE;
 	t->nfields = n;
-	t->fields = sb_arena_memdup(&m->arena, fields, sizeof(relay_type *) * (size_t)(n ? n : 1));
+	t->fields = copy_ptrs(m, fields, n);
 	return t;
 }
 

@@ -4,7 +4,6 @@
  * consume legacy attributes first; whatever neither they nor the table
  * know is reported as unsupported. */
 #include <limits.h>
-#include <stdio.h>
 
 #include "onnx_internal.h"
 

@@ -275,7 +275,16 @@ static sb_status import_node(onnx_importer *imp, const Onnx__NodeProto *np, int 
 		return s;
 
 	const char *name = np->name && *np->name ? np->name : NULL;
-	relay_expr *call = relay_call(m, n.op, n.nargs, n.args, n.attrs, n.nout, name);
+	relay_expr *call;
+	const sb_tensor *value = n.op == RELAY_OP_CONSTANT ? ((const relay_attrs_constant *)n.attrs)->value : NULL;
+	if (value) {
+		/* A Constant node is a constant: later stages see its value
+		 * (type relations that read a shape, FoldConstant) directly. */
+		call = relay_constant(m, sb_tensor_retain((sb_tensor *)value));
+		call->name = relay_intern(m, name);
+	} else {
+		call = relay_call(m, n.op, n.nargs, n.args, n.attrs, n.nout, name);
+	}
 	for (int i = 0; i < n.nout; i++) {
 		const char *out = np->output[i];
 		if (!out || !*out)

@@ -9,7 +9,6 @@
  * attribute still overrides what a rule sets), `post` after it.  What each
  * opset changed was read off onnx.defs.get_schema(op, version). */
 #include <inttypes.h>
-#include <limits.h>
 
 #include "onnx_internal.h"
 

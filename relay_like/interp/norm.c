@@ -760,3 +760,59 @@ sb_status k_mvn(relay_kernel_ctx *ctx)
 	float_out_done(&yo);
 	return SB_OK;
 }
+
+/* ---- Type relations that check attributes at compile time ----
+ * The output type is the input's (rel_unary_float); these add the checks
+ * that would otherwise only fire when the kernel runs. */
+
+sb_status rel_softmax(relay_op_ctx *ctx)
+{
+	sb_status st = rel_unary_float(ctx);
+	if (st)
+		return st;
+	int rank = ctx->in[0]->rank, axis;
+	if (rank >= 0)
+		st = relay_normalize_axis(ctx->op, ctx->node, CTX_ATTRS(ctx, softmax)->axis, rank, &axis);
+	return st;
+}
+
+sb_status rel_lrn(relay_op_ctx *ctx)
+{
+	sb_status st = rel_unary_float(ctx);
+	if (st)
+		return st;
+	const relay_attrs_lrn *at = CTX_ATTRS(ctx, lrn);
+	int rank = ctx->in[0]->rank;
+	if (rank >= 0 && rank < 3)
+		return RELAY_CTX_ERROR(ctx, SB_ERR_INVALID, "input must be N x C x D1 x ..., got rank %d",
+				       rank);
+	if (at->size <= 0)
+		return RELAY_CTX_ERROR(ctx, SB_ERR_INVALID,
+				       "attribute size must be a positive integer, got %" PRId64, at->size);
+	return SB_OK;
+}
+
+sb_status rel_mvn(relay_op_ctx *ctx)
+{
+	sb_status st = rel_unary_float(ctx);
+	if (st)
+		return st;
+	const relay_attrs_mvn *at = CTX_ATTRS(ctx, mvn);
+	int rank = ctx->in[0]->rank;
+	if (rank < 0)
+		return SB_OK;
+	static const int64_t default_axes[] = {0, 2, 3};
+	const int64_t *axes = at->axes.set ? at->axes.v : default_axes;
+	int naxes = at->axes.set ? at->axes.n : 3;
+	bool seen[SB_MAX_RANK] = {false};
+	for (int i = 0; i < naxes; i++) {
+		int a;
+		st = relay_normalize_axis(ctx->op, ctx->node, axes[i], rank, &a);
+		if (st)
+			return st;
+		if (seen[a])
+			return RELAY_CTX_ERROR(ctx, SB_ERR_INVALID, "axis %" PRId64 " is repeated", axes[i]);
+		seen[a] = true;
+	}
+	return SB_OK;
+}

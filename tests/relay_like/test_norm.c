@@ -368,6 +368,35 @@ static void test_batch_norm_rel(void **state)
 	assert_type("invalid", rel1(RELAY_OP_BATCH_NORMALIZATION, NULL, 5, in, NULL));
 }
 
+/* Attribute errors of Softmax, LRN and MVN are type errors: they are found
+ * when the graph is typed, before anything runs. */
+static void test_attr_checks_in_relations(void **state)
+{
+	const relay_type *in[1] = {ty(SB_F32, "batch,10")};
+	relay_attrs_softmax *sm = relay_attrs_new(M, RELAY_ATTRS_softmax);
+	sm->axis = -2;
+	assert_type("float32[batch,10]", rel1(RELAY_OP_SOFTMAX, sm, 1, in, NULL));
+	sm->axis = 2;
+	assert_type("invalid", rel1(RELAY_OP_SOFTMAX, sm, 1, in, NULL));
+	assert_non_null(strstr(sb_last_error(), "axis 2 is out of range"));
+	assert_type("invalid", rel1(RELAY_OP_LOG_SOFTMAX, sm, 1, in, NULL));
+
+	relay_attrs_lrn *lrn = relay_attrs_new(M, RELAY_ATTRS_lrn);
+	lrn->size = 3;
+	assert_type("invalid", rel1(RELAY_OP_LRN, lrn, 1, in, NULL)); /* rank 2 */
+	const relay_type *in4[1] = {ty(SB_F32, "batch,8,h,w")};
+	assert_type("float32[batch,8,h,w]", rel1(RELAY_OP_LRN, lrn, 1, in4, NULL));
+	lrn->size = 0;
+	assert_type("invalid", rel1(RELAY_OP_LRN, lrn, 1, in4, NULL));
+
+	relay_attrs_mvn *mvn = relay_attrs_new(M, RELAY_ATTRS_mvn);
+	assert_type("float32[batch,8,h,w]", rel1(RELAY_OP_MEAN_VARIANCE_NORMALIZATION, mvn, 1, in4, NULL));
+	int64_t axes[2] = {1, -3};
+	mvn->axes = relay_ints_make(M, 2, axes);
+	assert_type("invalid", rel1(RELAY_OP_MEAN_VARIANCE_NORMALIZATION, mvn, 1, in4, NULL));
+	assert_non_null(strstr(sb_last_error(), "repeated"));
+}
+
 /* ---- InstanceNormalization ---- */
 
 static void test_instance_norm(void **state)
@@ -587,6 +616,7 @@ int main(void)
 		cmocka_unit_test(test_hardmax),
 		cmocka_unit_test(test_batch_norm),
 		cmocka_unit_test(test_batch_norm_rel),
+		cmocka_unit_test(test_attr_checks_in_relations),
 		cmocka_unit_test(test_instance_norm),
 		cmocka_unit_test(test_layer_norm_rel),
 		cmocka_unit_test(test_layer_norm),

@@ -121,7 +121,7 @@ sb_status sb_model_run(sb_model *model, sb_tensor *const *inputs, int ninputs,
 		return sb_set_error(SB_ERR_INVALID, "bad output array");
 	for (int i = 0; i < noutputs; i++)
 		outputs[i] = NULL;
-	sb_value small[16];
+	sb_value small[16] = {{0}};
 	sb_value *args = ninputs <= 16 ? small : sb_xmalloc(sizeof *args * (size_t)ninputs);
 	sb_status st = SB_OK;
 	for (int i = 0; i < ninputs && !st; i++) {

@@ -72,7 +72,7 @@ static tir_expr *mono_build(tir_ctx *ctx, tir_expr **atoms, int n)
 /* The product of two monomials, or NULL if it would be too long. */
 static tir_expr *mono_mul(tir_ctx *ctx, tir_expr *a, tir_expr *b)
 {
-	tir_expr *xa[MONO_MAX_ATOMS], *xb[MONO_MAX_ATOMS], *out[MONO_MAX_ATOMS];
+	tir_expr *xa[MONO_MAX_ATOMS], *xb[MONO_MAX_ATOMS], *out[MONO_MAX_ATOMS] = {0};
 	int na = mono_atoms(a, xa, MONO_MAX_ATOMS), nb = mono_atoms(b, xb, MONO_MAX_ATOMS);
 	if (na < 0 || nb < 0 || na + nb > MONO_MAX_ATOMS)
 		return NULL;

@@ -141,8 +141,11 @@ int cli_dump(int argc, char **argv)
 		return cli_usage_error("dump", "no model given");
 	if (!stage)
 		return cli_usage_error("dump", "no --stage given (onnx, relay or relay-opt)");
-	if (!strcmp(stage, "onnx"))
+	if (!strcmp(stage, "onnx")) {
+		if (dump_after)
+			return cli_usage_error("dump", "--dump-after goes with --stage relay-opt");
 		return dump_onnx(model, stats);
+	}
 	bool opt = !strcmp(stage, "relay-opt");
 	if (!opt && strcmp(stage, "relay"))
 		return cli_usage_error("dump", "unknown stage '%s' (this build has: onnx, relay, relay-opt)", stage);
@@ -160,11 +163,13 @@ int cli_dump(int argc, char **argv)
 	if (!st && opt) {
 		relay_optimize_opts o = {.dump_after = dump_after, .dump_file = stdout};
 		st = relay_optimize_with(m, &o);
-		if (st)
+		if (st) {
+			sb_error_prefix(st, "%s", model);
 			relay_module_free(m);
+		}
 	}
 	if (st) {
-		cli_error("%s: %s", model, sb_last_error());
+		cli_error("%s", sb_last_error());
 		return CLI_FAIL;
 	}
 	if (stats) {

@@ -18,8 +18,11 @@ static const char usage[] =
 	"  run MODEL.onnx [--input NAME=FILE.npy|NAME=1x3x224x224 ...] [--output DIR]\n"
 	"        [--optimize] [--repeat N] [--seed S]\n"
 	"        run a model on given or random inputs; prints output shapes, checksums, time\n"
-	"  dump MODEL.onnx --stage onnx|relay|relay-opt [--stats]\n"
+	"  dump MODEL.onnx --stage onnx|relay|relay-opt [--stats] [--dump-after PASS]\n"
 	"        print the model at a compiler stage (--stats: op counts only)\n"
+	"\n"
+	"  --version\n"
+	"        print the version\n"
 	"\n"
 	"'shapebridge <command> --help' describes a command.  Exit codes: 0 success,\n"
 	"1 failure (bad model or input, failed check), 2 bad usage.\n";
@@ -81,11 +84,12 @@ bool cli_parse_int(const char *opt, const char *s, long *out)
 sb_status cli_load_model(const char *path, bool optimize, relay_module **out)
 {
 	relay_module *m = NULL;
+	/* Import errors already name the file; later ones get it here. */
 	sb_status st = sb_onnx_import_file(path, &m);
-	if (!st)
-		st = relay_infer_types(m);
-	if (!st && optimize)
-		st = relay_optimize(m);
+	if (!st && (st = relay_infer_types(m)))
+		sb_error_prefix(st, "%s", path);
+	if (!st && optimize && (st = relay_optimize(m)))
+		sb_error_prefix(st, "%s", path);
 	if (st) {
 		relay_module_free(m);
 		return st;

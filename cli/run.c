@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <sys/stat.h>
 
 #include "cli.h"
@@ -71,6 +72,38 @@ static bool parse_shape_spec(const char *s, int *rank, int64_t *shape)
 			return false;
 	}
 	return true;
+}
+
+/* mkdir -p. */
+static sb_status make_dirs(const char *dir)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s", dir);
+	for (char *p = path + 1;; p++) {
+		if (*p == '/' || !*p) {
+			char c = *p;
+			*p = '\0';
+			struct stat st;
+			if (mkdir(path, 0777) && errno != EEXIST)
+				return sb_set_error(SB_ERR_IO, "cannot create folder '%s': %s", path, strerror(errno));
+			if (stat(path, &st) || !S_ISDIR(st.st_mode))
+				return sb_set_error(SB_ERR_IO, "'%s' is not a folder", path);
+			*p = c;
+			if (!c)
+				break;
+		}
+	}
+	return SB_OK;
+}
+
+/* An output name as a file name: characters that a path would read
+ * differently ('/', leading '.') become '_'. */
+static void output_file_name(const char *name, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s", name);
+	for (char *p = buf; *p; p++)
+		if (*p == '/' || *p == '\\' || (p == buf && *p == '.'))
+			*p = '_';
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -154,7 +187,7 @@ int cli_run(int argc, char **argv)
 	relay_module *m = NULL;
 	double t_load = cli_now();
 	if (cli_load_model(model_path, optimize, &m)) {
-		cli_error("%s: %s", model_path, sb_last_error());
+		cli_error("%s", sb_last_error());
 		sb_vec_free(&specs);
 		return CLI_FAIL;
 	}
@@ -227,11 +260,6 @@ int cli_run(int argc, char **argv)
 		}
 		fill_random(inputs[i], &rng);
 	}
-	for (int i = 0; i < f->nparams; i++) {
-		char desc[160];
-		sb_tensor_describe(inputs[i], desc, sizeof desc);
-		printf("input %s: %s\n", f->params[i]->name, desc);
-	}
 	for (long r = 0; r < repeat; r++) {
 		for (int k = 0; k < f->nresults; k++) {
 			sb_tensor_release(outputs[k]);
@@ -244,13 +272,22 @@ int cli_run(int argc, char **argv)
 		}
 		times[r] = cli_now() - t0;
 	}
+	for (int i = 0; i < f->nparams; i++) {
+		char desc[160];
+		sb_tensor_describe(inputs[i], desc, sizeof desc);
+		printf("input %s: %s\n", f->params[i]->name, desc);
+	}
+	if (out_dir && make_dirs(out_dir)) {
+		cli_error("--output: %s", sb_last_error());
+		goto out;
+	}
 	for (int k = 0; k < f->nresults; k++) {
 		const char *name = f->result_names[k] ? f->result_names[k] : "output";
 		cli_print_tensor_summary(name, outputs[k]);
 		if (out_dir) {
-			mkdir(out_dir, 0777);
-			char path[4096];
-			snprintf(path, sizeof path, "%s/%s.npy", out_dir, name);
+			char path[4096], file[256];
+			output_file_name(name, file, sizeof file);
+			snprintf(path, sizeof path, "%s/%s.npy", out_dir, file);
 			if (sb_npy_write(path, outputs[k])) {
 				cli_error("%s", sb_last_error());
 				goto out;

@@ -100,6 +100,12 @@ sb_status relay_verify(relay_module *m)
 			st = sb_set_error(SB_ERR_INTERNAL, "verify: node id %u out of range", e->id);
 			break;
 		}
+		if (!e->type) {
+			st = sb_set_error(SB_ERR_INTERNAL, "verify: %s node %u%s%s has no type",
+					  e->kind == RELAY_CALL ? relay_op_get(e->u.call.op)->name : "a",
+					  e->id, e->name ? " " : "", e->name ? e->name : "");
+			break;
+		}
 		if (e->kind == RELAY_CALL) {
 			const relay_op_info *info = relay_op_get(e->u.call.op);
 			int n = e->u.call.nargs;

@@ -345,7 +345,9 @@ sb_status relay_infer_types(relay_module *m);
 /* Types one node from its operands' types (which must be set): what
  * relay_infer_types does per node, for passes that build nodes mid-rewrite. */
 sb_status relay_infer_expr(relay_module *m, relay_expr *e);
-/* Verifier: well-formed graph (arity, ids, types present after inference). */
+/* Verifier, for a typed module: every node reachable from main has a type,
+ * ids are in range, calls have their op's arity and output count with every
+ * required input present, and the only variables are main's parameters. */
 sb_status relay_verify(relay_module *m);
 char *relay_print_module(relay_module *m); /* caller frees */
 

@@ -119,7 +119,7 @@ SB_API uint16_t sb_f32_to_f16(float f);
 SB_API float sb_bf16_to_f32(uint16_t h);
 SB_API uint16_t sb_f32_to_bf16(float f);
 
-/* .npy files (format 1.0/2.0, little-endian, C order). */
+/* .npy files (read: format 1.0, 2.0 and 3.0; write: 1.0; little-endian, C order). */
 SB_API sb_status sb_npy_read(const char *path, sb_tensor **out);
 SB_API sb_status sb_npy_write(const char *path, const sb_tensor *t);
 

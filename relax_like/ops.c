@@ -120,7 +120,7 @@ static sb_status arg_dims(relax_infer_ctx *ctx, int i, int *ndim)
 sb_status relax_infer_tensor(relax_infer_ctx *ctx, int i, relax_tensor_view *t)
 {
 	SB_ASSERT(i >= 0 && i < ctx->nargs);
-	int ndim;
+	int ndim = 0;
 	sb_status st = arg_dims(ctx, i, &ndim);
 	if (st)
 		return st;

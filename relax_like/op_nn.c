@@ -444,6 +444,7 @@ sb_status infer_resize(relax_infer_ctx *ctx)
 					     "align_corners",
 					     "asymmetric",
 					     "tf_crop_and_resize",
+					     "tf_half_pixel_for_nn",
 					     NULL};
 	static const char *const nearest[] = {"round_prefer_floor", "round_prefer_ceil", "floor",
 					      "ceil", NULL};

@@ -3,15 +3,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "bridge/bridge.h"
 #include "cli.h"
 #include "onnx/onnx.pb-c.h"
 
 static const char dump_help[] =
-	"usage: shapebridge dump MODEL.onnx --stage onnx|relay|relay-opt [--stats] [--dump-after PASS]\n"
+	"usage: shapebridge dump MODEL.onnx --stage onnx|relay|relay-opt|relax [--stats] [--dump-after PASS]\n"
 	"\n"
 	"  --stage onnx        the ONNX graph as decoded (nodes, inputs, outputs)\n"
 	"  --stage relay       relay_like after import and type inference\n"
 	"  --stage relay-opt   relay_like after its optimizations\n"
+	"  --stage relax       relax_like as the bridge makes it from relay-opt: symbolic\n"
+	"                      shapes (named dims are shape variables)\n"
 	"  --stats             op counts (and node/constant totals) instead of the program\n"
 	"  --dump-after PASS   with relay-opt: also print the IR right after PASS runs\n"
 	"                      (FoldConstant, SimplifyInference, ...; SB_DEBUG=pass prints\n"
@@ -146,9 +149,13 @@ int cli_dump(int argc, char **argv)
 			return cli_usage_error("dump", "--dump-after goes with --stage relay-opt");
 		return dump_onnx(model, stats);
 	}
-	bool opt = !strcmp(stage, "relay-opt");
+	bool relax = !strcmp(stage, "relax");
+	bool opt = relax || !strcmp(stage, "relay-opt");
 	if (!opt && strcmp(stage, "relay"))
-		return cli_usage_error("dump", "unknown stage '%s' (this build has: onnx, relay, relay-opt)", stage);
+		return cli_usage_error("dump", "unknown stage '%s' (this build has: onnx, relay, relay-opt, relax)",
+				       stage);
+	if (relax && (stats || dump_after))
+		return cli_usage_error("dump", "--stats and --dump-after go with the relay stages");
 	if (dump_after && !opt)
 		return cli_usage_error("dump", "--dump-after goes with --stage relay-opt");
 	if (dump_after && !relay_pass_lookup(dump_after)) {
@@ -171,6 +178,20 @@ int cli_dump(int argc, char **argv)
 	if (st) {
 		cli_error("%s", sb_last_error());
 		return CLI_FAIL;
+	}
+	if (relax) {
+		relax_module *rm = NULL;
+		st = bridge_convert(m, &rm);
+		relay_module_free(m);
+		if (st) {
+			cli_error("%s: %s", model, sb_last_error());
+			return CLI_FAIL;
+		}
+		char *text = relax_print_module(rm);
+		fputs(text, stdout);
+		free(text);
+		relax_module_free(rm);
+		return CLI_OK;
 	}
 	if (stats) {
 		int counts[RELAY_OP_COUNT];

@@ -18,7 +18,7 @@ static const char usage[] =
 	"  run MODEL.onnx [--input NAME=FILE.npy|NAME=1x3x224x224 ...] [--output DIR]\n"
 	"        [--optimize] [--repeat N] [--seed S]\n"
 	"        run a model on given or random inputs; prints output shapes, checksums, time\n"
-	"  dump MODEL.onnx --stage onnx|relay|relay-opt [--stats] [--dump-after PASS]\n"
+	"  dump MODEL.onnx --stage onnx|relay|relay-opt|relax [--stats] [--dump-after PASS]\n"
 	"        print the model at a compiler stage (--stats: op counts only)\n"
 	"\n"
 	"  --version\n"

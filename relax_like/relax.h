@@ -561,6 +561,9 @@ void relax_expr_visit(relax_expr *e, const relax_visitor *v);
  * to fn (NULL: kept), whose replacement (NULL: the value) is emitted in a
  * block of the same kind.  A var keeps its identity when its new value
  * has the same struct info.  Block kinds, names and checks are kept.
+ * A callback that returns old->var itself has bound that var on its own
+ * (relax_builder_emit_binding, keeping its identity), possibly among
+ * other bindings before and after; nothing more is emitted for it.
  * Returns the new function in *out. */
 typedef sb_status (*relax_binding_rewrite_fn)(relax_builder *b, const relax_binding *old,
 					      relax_expr *value, void *env, relax_expr **out);

@@ -158,6 +158,8 @@ static sb_status rewrite_binding(rewriter *r, const relax_binding *old)
 	relax_expr *repl = NULL;
 	if (r->fn && (st = r->fn(r->b, old, value, r->env, &repl)))
 		return st;
+	if (repl == old->var)
+		return SB_OK; /* the callback bound the var itself */
 	relax_binding nb = *old;
 	nb.value = repl ? repl : value;
 	relax_expr *var;

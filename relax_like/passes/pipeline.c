@@ -5,11 +5,27 @@
 
 #include "passes.h"
 
+/* The passes that take options, with their defaults. */
+static sb_status fold_constant_default(relax_module *m)
+{
+	return relax_fold_constant(m, NULL);
+}
+static sb_status plan_memory_default(relax_module *m)
+{
+	return relax_plan_memory(m, NULL);
+}
+
 static const struct {
 	const char *name;
 	relax_pass_fn fn;
 } pass_table[] = {
     {"Normalize", relax_normalize},
+    {"FoldConstant", fold_constant_default},
+    {"DeadCodeElim", relax_dead_code_elim},
+    {"ToNonDataflow", relax_to_non_dataflow},
+    {"CallTIRRewrite", relax_call_tir_rewrite},
+    {"PlanMemory", plan_memory_default},
+    {"LowerShapes", relax_lower_shapes},
 };
 
 relax_pass_fn relax_pass_lookup(const char *name)
@@ -41,10 +57,26 @@ sb_status relax_module_rewrite(relax_module *m, relax_binding_rewrite_fn fn, voi
 	return SB_OK;
 }
 
+typedef struct plain_pass {
+	relax_pass_fn fn;
+} plain_pass;
+
+static sb_status run_plain(relax_module *m, const void *env)
+{
+	return ((const plain_pass *)env)->fn(m);
+}
+
 sb_status relax_pass_run(relax_module *m, const char *name, relax_pass_fn fn,
 			 const relax_pass_opts *opts)
 {
-	sb_status st = fn(m);
+	plain_pass p = {fn};
+	return relax_pass_run_env(m, name, run_plain, &p, opts);
+}
+
+sb_status relax_pass_run_env(relax_module *m, const char *name, relax_pass_env_fn fn,
+			     const void *env, const relax_pass_opts *opts)
+{
+	sb_status st = fn(m, env);
 	if (st)
 		return sb_error_prefix(st, "%s", name);
 #ifdef SB_DEBUG_BUILD
@@ -65,5 +97,23 @@ sb_status relax_pass_run(relax_module *m, const char *name, relax_pass_fn fn,
 		fflush(out);
 		free(ir);
 	}
+	return SB_OK;
+}
+
+static sb_status plan_memory_env(relax_module *m, const void *env)
+{
+	return relax_plan_memory(m, env);
+}
+
+sb_status relax_lower_for_vm(relax_module *m, const relax_vm_lower_opts *opts)
+{
+	const relax_pass_opts *po = opts ? &opts->pass : NULL;
+	sb_status st;
+	if ((st = relax_pass_run(m, "ToNonDataflow", relax_to_non_dataflow, po)) ||
+	    (st = relax_pass_run(m, "CallTIRRewrite", relax_call_tir_rewrite, po)) ||
+	    (st = relax_pass_run_env(m, "PlanMemory", plan_memory_env, opts ? &opts->plan : NULL,
+				     po)) ||
+	    (st = relax_pass_run(m, "LowerShapes", relax_lower_shapes, po)))
+		return st;
 	return SB_OK;
 }

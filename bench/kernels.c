@@ -9,7 +9,7 @@
  * once against a naive reference before it is timed, so a fast-but-wrong setup reports an error
  * instead of a number.
  *
- *   kernels [--threads 1,2] [--quick] [--json FILE] [--only SUBSTR] [--peak-isa NAME]
+ *   kernels [--threads 1,2] [--quick] [--best] [--json FILE] [--only SUBSTR] [--peak-isa NAME]
  *
  * A benchmark, not a test: ctest never runs it. */
 #define _GNU_SOURCE
@@ -45,6 +45,7 @@ typedef struct bench_options {
 	int threads[BENCH_MAX_THREADS];
 	int nthreads;
 	int quick;
+	int best; /* --best: the fastest sample instead of the median */
 	const char *json_path;
 	const char *only;     /* run only cases whose name contains this */
 	const char *peak_isa; /* NULL: the best measured */
@@ -118,7 +119,7 @@ static double bench_measure(bench_fn fn, void *env, const bench_options *opt, do
 	int n = nclean >= min_samples ? nclean : nall;
 	*noisy = nclean < min_samples;
 	qsort(use, (size_t)n, sizeof use[0], bench_compare_double);
-	return use[n / 2];
+	return opt->best ? use[0] : use[n / 2];
 }
 
 /* ---- Buffers ---- */
@@ -1357,10 +1358,12 @@ static sb_status bench_write_json(const bench_record *recs, size_t nrecs, const 
 static void bench_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: kernels [--threads 1,2] [--quick] [--json FILE] [--only SUBSTR] "
+		"usage: kernels [--threads 1,2] [--quick] [--best] [--json FILE] [--only SUBSTR] "
 		"[--peak-isa ISA]\n"
 		"  --threads LIST   thread counts to run, comma-separated (default 1,2)\n"
 		"  --quick          ~0.1 s per figure (at least 5 samples) instead of ~0.5 s (7)\n"
+		"  --best           the fastest sample instead of the median (to compare\n"
+		"                   schedules on a loaded machine; not for the record)\n"
 		"  --json FILE      also write the figures as a JSON array of records\n"
 		"  --only SUBSTR    only the kernel benchmarks whose name contains SUBSTR\n"
 		"  --peak-isa ISA   FMA loop behind the peak column: avx512, avx2, sse, scalar\n"
@@ -1393,6 +1396,8 @@ static int bench_parse(bench_options *opt, int argc, char **argv)
 		const char *val = i + 1 < argc ? argv[i + 1] : NULL;
 		if (!strcmp(a, "--quick")) {
 			opt->quick = 1;
+		} else if (!strcmp(a, "--best")) {
+			opt->best = 1;
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			bench_usage(stdout);
 			exit(0);
@@ -1443,9 +1448,10 @@ int main(int argc, char **argv)
 	time_t now = time(NULL);
 	strftime(date, sizeof date, "%Y-%m-%d %H:%M:%S UTC", gmtime(&now));
 	const dnnl_version_t *v = dnnl_version();
-	printf("shapebridge bench/kernels, %s, %s run (each figure: median of %d-%d samples of "
+	printf("shapebridge bench/kernels, %s, %s run (each figure: %s of %d-%d samples of "
 	       "~%.0f ms or one call, ~%.1f s in all)\n",
-	       date, run.opt.quick ? "quick" : "full", run.opt.quick ? 5 : 7, BENCH_MAX_SAMPLES,
+	       date, run.opt.quick ? "quick" : "full", run.opt.best ? "the fastest" : "median",
+	       run.opt.quick ? 5 : 7, BENCH_MAX_SAMPLES,
 	       BENCH_SAMPLE_S * 1e3, run.opt.quick ? 0.1 : 0.5);
 	bench_print_cpu(stdout);
 	printf("oneDNN %d.%d.%d (%s), CPU ISA %s; OpenMP, %d max threads\n", v->major, v->minor,

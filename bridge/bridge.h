@@ -49,12 +49,45 @@
  * Errors: a relay op with no relax_like counterpart is SB_ERR_UNSUPPORTED
  * ("bridge: NonMaxSuppression 'nms0': no relax_like counterpart"); an
  * error from relax_like's shape inference is prefixed with the relay op and
- * node the same way. */
+ * node the same way.  A value needed at compile time that comes from graph
+ * inputs names them: "bridge: ReduceSum '%2': axes must be known at compile
+ * time; bind it with --bind axes=FILE" (bridge_options below). */
 #ifndef SB_BRIDGE_H
 #define SB_BRIDGE_H
 
 #include "relax_like/relax.h"
 #include "relay_like/relay.h"
+
+/* Inputs bound at compile time ("specialized"): where the bridge needs a
+ * value at compile time -- reduce axes, Slice axes/steps, a Split, Squeeze/
+ * Unsqueeze axes, Pad pads/axes, a CumSum axis, Resize scales/roi (and a
+ * Pad value, which LegalizeOps folds into its kernel) -- and the model
+ * reads it from a graph input, no code exists that serves every value (it
+ * decides the output's rank or shape).  Binding the input to a value makes
+ * the bridge treat it as that constant everywhere it needs a compile-time
+ * value (the shape arithmetic of shape_values.c included), but it stays a
+ * parameter of the function: the compiled model's inputs do not change.  The function's first binding, outside any dataflow block, checks
+ * that the value given equals the bound one (SB_BUILTIN_CHECK_BOUND_INPUT,
+ * runtime/vm_builtins.c):
+ *
+ *   @main(%x: Tensor((3, 4), float32), %axes: Tensor((1,), int64)) ... {
+ *     %_ = relax.call_packed(extern("vm.builtin.check_bound_input"), %axes,
+ *                            const[0], "axes", sinfo_args=[Tuple()])
+ *     with dataflow { %lv0 = relax.sum(%x, axes=[1], keepdims=1) ... }
+ *   }
+ *
+ * and at run time a different value fails with "input 'axes' was bound at
+ * compile time to [1]; got [0]".  A binding must name a parameter and have
+ * its dtype, rank and known dims. */
+typedef struct bridge_binding {
+	const char *name;
+	const sb_tensor *value; /* borrowed; the relax module keeps its own reference */
+} bridge_binding;
+
+typedef struct bridge_options {
+	int nbound;
+	const bridge_binding *bound;
+} bridge_options;
 
 /* Converts relay function `f` of `src` into a relax function added to `dst`
  * under `name` (its GlobalVar's name and "global_symbol" attribute).  *fn
@@ -64,9 +97,27 @@
 sb_status bridge_convert_function(relay_module *src, const relay_function *f, relax_module *dst,
 				  const char *name, relax_expr **fn);
 
+/* The same with inputs bound (opts NULL: none). */
+sb_status bridge_convert_function_with(relay_module *src, const relay_function *f,
+				       relax_module *dst, const char *name,
+				       const bridge_options *opts, relax_expr **fn);
+
 /* The whole module: a new relax_like module holding "main" converted from
  * src->main.  *out is NULL on error. */
 sb_status bridge_convert(relay_module *src, relax_module **out);
+sb_status bridge_convert_with(relay_module *src, const bridge_options *opts, relax_module **out);
+
+/* The graph inputs whose values the bridge needs at compile time: those
+ * that feed (through any op but Shape/Size, which read only a shape) an
+ * argument that must be known at compile time (the list above) -- so a
+ * driver can bind exactly these.  *names (malloc'd array; free() it; the
+ * strings are the relay module's) gets them in parameter order, *n their
+ * count.  Inputs that are bound or not, alike.  `f` must be typed.  When an
+ * input feeds such an argument through an op the bridge cannot evaluate
+ * (NonZero, a float computation), binding it does not help; the bridge's
+ * error then stays. */
+sb_status bridge_inputs_needing_values(relay_module *src, const relay_function *f, int *n,
+				       const char ***names);
 
 /* Does relay op `op` have a relax_like counterpart (a row of bridge/ops.def)?
  * Some conversions can still fail for particular attributes or inputs

@@ -30,6 +30,7 @@ struct bridge_value {
 	bool done;	  /* converted */
 	relax_expr *expr; /* relax leaf (a tuple-typed var for tuple values); NULL until needed */
 	sb_tensor *constant; /* a constant's tensor (borrowed from the relay module) */
+	const sb_tensor *bound; /* a parameter bound at compile time: its value (borrowed) */
 	const bridge_sym *sym;
 	bool sym_done; /* sym computed (NULL: none) */
 	int nfields;   /* > 0: a tuple value; field i is fields[i] */
@@ -43,6 +44,8 @@ typedef struct bridge_ctx {
 	relax_builder *b;
 	bridge_value *values; /* by relay node id */
 	uint32_t nvalues;
+	const relay_function *fn;
+	const bridge_options *opts; /* bound inputs; NULL: none */
 } bridge_ctx;
 
 /* What one relay op becomes (bridge/ops.def). */
@@ -86,8 +89,17 @@ sb_status bridge_tensor(bridge_ctx *c, const relay_expr *arg, relax_expr **out);
  * becomes the cast var).  An unknown rank is SB_ERR_UNSUPPORTED. */
 sb_status bridge_dims(bridge_ctx *c, const relay_expr *arg, relax_expr **x, int *ndim,
 		      tir_expr *const **dims);
-/* The argument's symbolic value (constants included), or NULL. */
+/* The argument's symbolic value (constants and bound inputs included), or
+ * NULL. */
 const bridge_sym *bridge_sym_of(bridge_ctx *c, const relay_expr *arg);
+/* The tensor an argument is at compile time: a constant's, or a bound
+ * input's value; NULL otherwise. */
+const sb_tensor *bridge_const_tensor(bridge_ctx *c, const relay_expr *arg);
+/* "`what` must be known at compile time" (SB_ERR_UNSUPPORTED), naming the
+ * unbound graph inputs that arg comes from: "; bind it with --bind
+ * axes=FILE". */
+sb_status bridge_error_needs_value(bridge_ctx *c, const relay_expr *arg, const char *what,
+				   const char *must);
 /* The values of an argument that must be known at compile time (axes, a
  * split, pads); SB_ERR_UNSUPPORTED naming `what` otherwise.  Arena array. */
 sb_status bridge_static_ints(bridge_ctx *c, const relay_expr *arg, const char *what, int *n,
@@ -105,6 +117,21 @@ relax_expr *bridge_scalar_const(bridge_ctx *c, sb_dtype dt, double v);
 /* A relax attribute struct for op, filled from the relay call's attribute
  * fields of the same names and kinds (alpha, epsilon, axis, mode...). */
 void *bridge_attrs_by_name(bridge_ctx *c, const relay_expr *e, relax_op op);
+
+/* ---- bound_inputs.c ---- */
+
+/* The bound value of parameter p (opts), or NULL. */
+const sb_tensor *bridge_bound_value(const bridge_options *opts, const relay_expr *p);
+/* Checks that every binding names a parameter of c->fn with its dtype,
+ * rank and known dims; sets the parameters' bridge values. */
+sb_status bridge_bind_params(bridge_ctx *c);
+/* Emits the guard of every bound parameter (the builder is in the
+ * function, outside any dataflow block). */
+sb_status bridge_emit_guards(bridge_ctx *c, relax_expr *const *params);
+/* Appends to b the graph inputs `arg` comes from (not through Shape/Size)
+ * that are not bound: "; bind it with --bind a=FILE" or "; bind them with
+ * --bind a=FILE --bind b=FILE".  Nothing when there are none. */
+void bridge_bind_hint(bridge_ctx *c, const relay_expr *arg, sb_strbuf *b);
 
 /* ---- shape_values.c ---- */
 

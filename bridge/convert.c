@@ -109,10 +109,34 @@ const bridge_sym *bridge_sym_of(bridge_ctx *c, const relay_expr *arg)
 	bridge_value *v = bridge_value_of(c, arg);
 	if (!v->sym_done) {
 		v->sym_done = true;
-		if (v->constant)
-			v->sym = bridge_sym_from_tensor(c, v->constant);
+		if (v->constant || v->bound)
+			v->sym = bridge_sym_from_tensor(c, v->constant ? v->constant : v->bound);
+		else if (arg->type && arg->type->kind == RELAY_TYPE_TENSOR &&
+			 arg->type->rank == 1 && arg->type->dims[0].value == 0 &&
+			 sb_dtype_is_int(arg->type->dtype))
+			/* Empty by its type: the one value it can have. */
+			v->sym = bridge_sym_new(c, arg->type->dtype, 1, 0);
 	}
 	return v->sym;
+}
+
+const sb_tensor *bridge_const_tensor(bridge_ctx *c, const relay_expr *arg)
+{
+	if (!arg)
+		return NULL;
+	const bridge_value *v = bridge_value_of(c, arg);
+	return v->constant ? v->constant : v->bound;
+}
+
+sb_status bridge_error_needs_value(bridge_ctx *c, const relay_expr *arg, const char *what,
+				   const char *must)
+{
+	sb_strbuf b = {0};
+	sb_strbuf_printf(&b, "%s %s", what, must);
+	bridge_bind_hint(c, arg, &b);
+	sb_status st = bridge_error(SB_ERR_UNSUPPORTED, "%s", b.data);
+	sb_strbuf_free(&b);
+	return st;
 }
 
 sb_status bridge_dims(bridge_ctx *c, const relay_expr *arg, relax_expr **x, int *ndim,
@@ -151,7 +175,7 @@ sb_status bridge_static_ints(bridge_ctx *c, const relay_expr *arg, const char *w
 	const bridge_sym *s = bridge_sym_of(c, arg);
 	int64_t tmp[BRIDGE_SYM_MAX];
 	if (!s || s->dtype == SB_BOOL || !bridge_sym_is_const(s, tmp))
-		return bridge_error(SB_ERR_UNSUPPORTED, "%s must be known at compile time", what);
+		return bridge_error_needs_value(c, arg, what, "must be known at compile time");
 	*n = s->n;
 	*v = SB_ARENA_ARRAY(relax_arena(c->m), int64_t, s->n ? s->n : 1);
 	memcpy(*v, tmp, sizeof(int64_t) * (size_t)s->n);
@@ -318,7 +342,7 @@ static sb_status convert_params(bridge_ctx *c, const relay_function *f, relax_ex
 		v->expr = params[i];
 		v->done = true;
 	}
-	return SB_OK;
+	return bridge_bind_params(c);
 }
 
 /* ---- Nodes ---- */
@@ -447,6 +471,13 @@ static sb_status convert_results(bridge_ctx *c, const relay_function *f, relax_e
 sb_status bridge_convert_function(relay_module *src, const relay_function *f, relax_module *dst,
 				  const char *name, relax_expr **fn_out)
 {
+	return bridge_convert_function_with(src, f, dst, name, NULL, fn_out);
+}
+
+sb_status bridge_convert_function_with(relay_module *src, const relay_function *f,
+				       relax_module *dst, const char *name,
+				       const bridge_options *opts, relax_expr **fn_out)
+{
 	for (int i = 0; i < f->nresults; i++)
 		if (!f->results[i]->type)
 			return sb_set_error(SB_ERR_INVALID,
@@ -459,6 +490,8 @@ sb_status bridge_convert_function(relay_module *src, const relay_function *f, re
 	    .b = relax_builder_new(dst),
 	    .nvalues = src->next_id,
 	    .values = sb_xcalloc(src->next_id ? src->next_id : 1, sizeof(bridge_value)),
+	    .fn = f,
+	    .opts = opts,
 	};
 	relay_expr_vec order = {0};
 	relax_expr **params =
@@ -467,6 +500,9 @@ sb_status bridge_convert_function(relay_module *src, const relay_function *f, re
 	sb_status st = convert_params(&c, f, params);
 	if (!st) {
 		relax_builder_begin_function(c.b, f->nparams, params);
+		/* Guards first: nothing runs on a value the code was not
+		 * specialized for. */
+		st = bridge_emit_guards(&c, params);
 		relax_builder_begin_dataflow(c.b);
 		relay_post_order(src, f, &order);
 		for (size_t i = 0; i < order.len && !st; i++)
@@ -498,11 +534,16 @@ sb_status bridge_convert_function(relay_module *src, const relay_function *f, re
 
 sb_status bridge_convert(relay_module *src, relax_module **out)
 {
+	return bridge_convert_with(src, NULL, out);
+}
+
+sb_status bridge_convert_with(relay_module *src, const bridge_options *opts, relax_module **out)
+{
 	*out = NULL;
 	if (!src->main)
 		return sb_set_error(SB_ERR_INVALID, "bridge: the module has no main function");
 	relax_module *m = relax_module_new();
-	sb_status st = bridge_convert_function(src, src->main, m, "main", NULL);
+	sb_status st = bridge_convert_function_with(src, src->main, m, "main", opts, NULL);
 	if (st) {
 		relax_module_free(m);
 		return st;

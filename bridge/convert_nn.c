@@ -481,22 +481,25 @@ sb_status convert_pool(bridge_ctx *c, const relay_expr *e, relax_op op, bridge_v
 
 /* ---- resampling ---- */
 
-/* An optional input that is absent or an empty constant ("" or []). */
-static bool input_absent(const relay_expr *a)
+/* An optional input that is absent or empty at compile time ("" or [], a
+ * constant or a bound input). */
+static bool input_absent(bridge_ctx *c, const relay_expr *a)
 {
 	if (!a)
 		return true;
-	if (a->kind == RELAY_CONSTANT && sb_tensor_numel(a->u.constant.value) == 0)
+	const sb_tensor *t = bridge_const_tensor(c, a);
+	if (t && sb_tensor_numel(t) == 0)
 		return true;
 	return a->type && a->type->kind == RELAY_TYPE_TENSOR && a->type->rank == 1 &&
 	       a->type->dims[0].value == 0;
 }
 
-static sb_status const_floats(const relay_expr *a, const char *what, int want, float *v)
+static sb_status const_floats(bridge_ctx *c, const relay_expr *a, const char *what, int want,
+			      float *v)
 {
-	if (a->kind != RELAY_CONSTANT)
-		return bridge_error(SB_ERR_UNSUPPORTED, "%s must be a constant", what);
-	const sb_tensor *t = a->u.constant.value;
+	const sb_tensor *t = bridge_const_tensor(c, a);
+	if (!t)
+		return bridge_error_needs_value(c, a, what, "must be a constant");
 	if (!sb_dtype_is_float(t->dtype) || sb_tensor_rank(t) != 1 || sb_tensor_numel(t) != want)
 		return bridge_error(SB_ERR_INVALID, "%s must be a 1-D float tensor of %d values",
 				    what, want);
@@ -553,20 +556,20 @@ sb_status convert_resize(bridge_ctx *c, const relay_expr *e, relax_op op, bridge
 	float roi[2 * SB_MAX_RANK], scales[SB_MAX_RANK];
 	bool crop = a->coordinate_transformation_mode &&
 		    !strcmp(a->coordinate_transformation_mode, "tf_crop_and_resize");
-	if (crop && !input_absent(roi_a)) {
-		if ((st = const_floats(roi_a, "roi", 2 * r, roi)))
+	if (crop && !input_absent(c, roi_a)) {
+		if ((st = const_floats(c, roi_a, "roi", 2 * r, roi)))
 			return st;
 		a->roi = relax_floats_make(c->m, 2 * r, roi);
 	}
-	if (!input_absent(sizes_a)) {
+	if (!input_absent(c, sizes_a)) {
 		int n;
 		if ((st = bridge_shape_arg(c, sizes_a, &args[1], &n, NULL)))
 			return st;
 		if (n != r)
 			return bridge_error(SB_ERR_INVALID, "sizes has %d values for rank %d", n,
 					    r);
-	} else if (!input_absent(scales_a)) {
-		if ((st = const_floats(scales_a, "scales", r, scales)))
+	} else if (!input_absent(c, scales_a)) {
+		if ((st = const_floats(c, scales_a, "scales", r, scales)))
 			return st;
 		a->scales = relax_floats_make(c->m, r, scales);
 		tir_expr *o[SB_MAX_RANK];
@@ -623,8 +626,13 @@ sb_status convert_pad(bridge_ctx *c, const relay_expr *e, relax_op op, bridge_va
 	}
 	int nargs = 1;
 	const relay_expr *cv = bridge_arg(e, 2);
-	if (!input_absent(cv)) {
-		if ((st = bridge_tensor(c, cv, &args[1])))
+	if (!input_absent(c, cv)) {
+		/* LegalizeOps folds the value into the kernel: a bound input's
+		 * is used as the constant it is. */
+		const sb_tensor *bv = bridge_value_of(c, cv)->bound;
+		if (bv)
+			args[1] = relax_constant(c->m, sb_tensor_copy(bv));
+		else if ((st = bridge_tensor(c, cv, &args[1])))
 			return st;
 		nargs = 2;
 	}

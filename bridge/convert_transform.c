@@ -277,35 +277,88 @@ sb_status convert_split(bridge_ctx *c, const relay_expr *e, relax_op op, bridge_
 
 /* ---- slicing and indexing ---- */
 
+/* A Slice start or end read at run time.  ONNX counts a negative value
+ * from the end of its axis, but a shape value is never negative, so that is
+ * done on the tensor first: where(t < 0, t + dim, t), then max(t, 0) --
+ * except an end on an axis with a negative step, where -1 means "through
+ * index 0" and stays (then failing at run time, as not a dimension). */
+static sb_status slice_bound_from_data(bridge_ctx *c, const relay_expr *arg, int xr,
+				       tir_expr *const *xd, int naxes, const int64_t *axes,
+				       int nsteps, const int64_t *steps, bool is_end,
+				       relax_expr **shape)
+{
+	relax_expr *t, *v, *lo;
+	int k;
+	sb_status st = shape_tensor(c, arg, &t, &k);
+	if (st)
+		return st;
+	if ((axes && naxes != k) || (steps && nsteps != k) || (!axes && k > xr))
+		return bridge_error(SB_ERR_INVALID,
+				    "%s has %d values for %d axes and %d steps (rank %d)",
+				    is_end ? "ends" : "starts", k, axes ? naxes : xr,
+				    steps ? nsteps : k, xr);
+	tir_expr *d[SB_MAX_RANK], *low[SB_MAX_RANK];
+	for (int i = 0; i < k; i++) {
+		int64_t ax = axes ? axes[i] : i;
+		if (ax < 0)
+			ax += xr;
+		if (ax < 0 || ax >= xr)
+			return bridge_error(SB_ERR_INVALID, "axis %" PRId64 " is out of range for rank %d",
+					    axes ? axes[i] : (int64_t)i, xr);
+		d[i] = xd[ax];
+		low[i] = tir_int(c->tir, is_end && steps && steps[i] < 0 ? -(INT64_C(1) << 62) : 0);
+	}
+	relax_expr *lt[2] = {t, bridge_scalar_const(c, SB_I64, 0)}, *neg, *sum;
+	if ((st = vector_of(c, k, d, &v)) || (st = emit_op(c, RELAX_OP_LESS, 2, lt, NULL, &neg)))
+		return st;
+	relax_expr *add[2] = {t, v};
+	if ((st = emit_op(c, RELAX_OP_ADD, 2, add, NULL, &sum)))
+		return st;
+	relax_expr *w[3] = {neg, sum, t};
+	if ((st = emit_op(c, RELAX_OP_WHERE, 3, w, NULL, &t)) || (st = vector_of(c, k, low, &lo)))
+		return st;
+	relax_expr *mx[2] = {t, lo};
+	if ((st = emit_op(c, RELAX_OP_MAXIMUM, 2, mx, NULL, &t)))
+		return st;
+	return emit_op(c, RELAX_OP_TENSOR_TO_SHAPE, 1, &t, NULL, shape);
+}
+
 sb_status convert_slice(bridge_ctx *c, const relay_expr *e, relax_op op, bridge_value *out)
 {
 	relax_expr *args[4];
-	int nb, ne, nargs = 3;
+	int nargs = 3, xr = -1, naxes = 0, nsteps = 0;
+	int64_t *axes_v = NULL, *steps_v = NULL;
+	tir_expr *const *xd = NULL;
 	sb_status st = bridge_tensor(c, bridge_arg(e, 0), &args[0]);
-	if (!st)
-		st = bridge_shape_arg(c, bridge_arg(e, 1), &args[1], &nb, NULL);
-	if (!st)
-		st = bridge_shape_arg(c, bridge_arg(e, 2), &args[2], &ne, NULL);
 	if (st)
 		return st;
 	relax_attrs_strided_slice *a = relax_attrs_new(c->m, RELAX_ATTRS_strided_slice);
 	const relay_expr *axes = bridge_arg(e, 3), *steps = bridge_arg(e, 4);
 	if (axes) {
-		int n;
-		int64_t *v;
-		if ((st = bridge_static_ints(c, axes, "axes", &n, &v)))
+		if ((st = bridge_static_ints(c, axes, "axes", &naxes, &axes_v)))
 			return st;
-		a->axes = relax_ints_make(c->m, n, v);
+		a->axes = relax_ints_make(c->m, naxes, axes_v);
+	}
+	if (steps && (st = bridge_static_ints(c, steps, "steps", &nsteps, &steps_v)))
+		return st;
+	for (int i = 0; i < 2; i++) {
+		const relay_expr *b = bridge_arg(e, 1 + i);
+		if (b && !has_shape_sym(c, b)) {
+			if (xr < 0 && (st = bridge_dims(c, bridge_arg(e, 0), &args[0], &xr, &xd)))
+				return st;
+			st = slice_bound_from_data(c, b, xr, xd, naxes, axes ? axes_v : NULL, nsteps,
+						   steps ? steps_v : NULL, i == 1, &args[1 + i]);
+		} else {
+			st = bridge_shape_arg(c, b, &args[1 + i], NULL, NULL);
+		}
+		if (st)
+			return st;
 	}
 	if (steps) {
-		int n;
-		int64_t *v;
-		if ((st = bridge_static_ints(c, steps, "steps", &n, &v)))
-			return st;
 		tir_expr *s[BRIDGE_SYM_MAX];
-		for (int i = 0; i < n; i++)
-			s[i] = tir_int(c->tir, v[i]);
-		args[nargs++] = relax_shape_expr(c->m, n, s);
+		for (int i = 0; i < nsteps; i++)
+			s[i] = tir_int(c->tir, steps_v[i]);
+		args[nargs++] = relax_shape_expr(c->m, nsteps, s);
 	}
 	return bridge_emit_call(c, op, nargs, args, a, out);
 }

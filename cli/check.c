@@ -9,16 +9,22 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "cli/driver.h"
 
 static const char check_help[] =
-	"usage: shapebridge check DIR... [--engine reference] [--optimize] [--atol A] [--rtol R]\n"
+	"usage: shapebridge check DIR... [--engine reference|compiled] [--module FILE.so]\n"
+	"                        [--optimize] [--atol A] [--rtol R]\n"
 	"\n"
 	"Each DIR holds model.onnx and test_data_set_K/ folders of input_I.pb and\n"
 	"output_I.pb (serialized TensorProto), as in ONNX's backend tests.  Every set\n"
 	"is run and each output compared: |got - want| <= atol + rtol * |want|.\n"
 	"\n"
 	"  --engine reference   the relay_like reference interpreter (default)\n"
-	"  --optimize           run the relay_like optimizations first\n"
+	"  --engine compiled    compile each DIR's model.onnx once (in memory), then run\n"
+	"                       every test set against that one compiled module\n"
+	"  --module FILE.so     run every test set of every DIR against this compiled\n"
+	"                       model (model.onnx is not read)\n"
+	"  --optimize           (reference) run the relay_like optimizations first\n"
 	"  --atol A             absolute tolerance (default 1e-4)\n"
 	"  --rtol R             relative tolerance (default 1e-3)\n"
 	"\n"
@@ -141,16 +147,78 @@ static void adopt_bf16(sb_tensor *t, sb_dtype want)
 	}
 }
 
-/* Runs one test set; returns true if every output matched.  why gets the reason otherwise. */
-static bool run_set(relay_module *m, const char *setdir, double atol, double rtol, char *why,
-		    size_t whysize)
+/* A model to check, by either engine: its inputs and outputs, and how to
+ * run it. */
+typedef struct check_model {
+	int nin, nout;
+	const char **in_names, **out_names;
+	sb_dtype *in_dtypes;
+	relay_module *relay; /* reference */
+	sb_model *compiled;  /* compiled */
+	bool borrowed;	     /* --module: freed by the caller */
+} check_model;
+
+static void check_model_free(check_model *cm)
+{
+	free(cm->in_names);
+	free(cm->out_names);
+	free(cm->in_dtypes);
+	relay_module_free(cm->relay);
+	if (!cm->borrowed)
+		sb_model_free(cm->compiled);
+	memset(cm, 0, sizeof *cm);
+}
+
+static void check_model_alloc(check_model *cm, int nin, int nout)
+{
+	cm->nin = nin;
+	cm->nout = nout;
+	cm->in_names = sb_xcalloc((size_t)nin + 1, sizeof *cm->in_names);
+	cm->in_dtypes = sb_xcalloc((size_t)nin + 1, sizeof *cm->in_dtypes);
+	cm->out_names = sb_xcalloc((size_t)nout + 1, sizeof *cm->out_names);
+}
+
+static void check_model_of_relay(check_model *cm, relay_module *m)
 {
 	const relay_function *f = m->main;
+	cm->relay = m;
+	check_model_alloc(cm, f->nparams, f->nresults);
+	for (int i = 0; i < f->nparams; i++) {
+		const relay_type *ty = f->params[i]->u.var.annotation;
+		cm->in_names[i] = f->params[i]->name;
+		cm->in_dtypes[i] = ty && ty->kind == RELAY_TYPE_TENSOR ? ty->dtype : SB_DT_INVALID;
+	}
+	for (int r = 0; r < f->nresults; r++)
+		cm->out_names[r] = f->result_names[r];
+}
+
+static void check_model_of_compiled(check_model *cm, sb_model *m, bool borrowed)
+{
+	cm->compiled = m;
+	cm->borrowed = borrowed;
+	check_model_alloc(cm, sb_model_num_inputs(m), sb_model_num_outputs(m));
+	for (int i = 0; i < cm->nin; i++) {
+		sb_io_info io;
+		sb_model_input_info(m, i, &io);
+		cm->in_names[i] = io.name;
+		cm->in_dtypes[i] = io.dtype;
+	}
+	for (int r = 0; r < cm->nout; r++) {
+		sb_io_info io;
+		sb_model_output_info(m, r, &io);
+		cm->out_names[r] = io.name;
+	}
+}
+
+/* Runs one test set; returns true if every output matched.  why gets the reason otherwise. */
+static bool run_set(check_model *cm, const char *setdir, double atol, double rtol, char *why,
+		    size_t whysize)
+{
 	tensor_vec ins = {0}, outs = {0};
 	name_vec in_names = {0}, out_names = {0};
 	bool ok = false;
-	sb_tensor **inputs = sb_xcalloc((size_t)f->nparams + 1, sizeof *inputs);
-	sb_tensor **results = sb_xcalloc((size_t)f->nresults + 1, sizeof *results);
+	sb_tensor **inputs = sb_xcalloc((size_t)cm->nin + 1, sizeof *inputs);
+	sb_tensor **results = sb_xcalloc((size_t)cm->nout + 1, sizeof *results);
 	sb_status st = read_pb_series(setdir, "input", &ins, &in_names);
 	if (!st)
 		st = read_pb_series(setdir, "output", &outs, &out_names);
@@ -158,45 +226,46 @@ static bool run_set(relay_module *m, const char *setdir, double atol, double rto
 		snprintf(why, whysize, "%s", sb_last_error());
 		goto out;
 	}
-	if ((int)ins.len != f->nparams) {
-		snprintf(why, whysize, "set has %zu inputs, model takes %d", ins.len, f->nparams);
+	if ((int)ins.len != cm->nin) {
+		snprintf(why, whysize, "set has %zu inputs, model takes %d", ins.len, cm->nin);
 		goto out;
 	}
-	if ((int)outs.len != f->nresults) {
-		snprintf(why, whysize, "set has %zu outputs, model gives %d", outs.len, f->nresults);
+	if ((int)outs.len != cm->nout) {
+		snprintf(why, whysize, "set has %zu outputs, model gives %d", outs.len, cm->nout);
 		goto out;
 	}
 	/* Match inputs by name where the files carry names, else by position. */
-	for (int i = 0; i < f->nparams; i++) {
+	for (int i = 0; i < cm->nin; i++) {
 		int k = i;
 		for (size_t j = 0; j < ins.len; j++)
-			if (in_names.data[j] && f->params[i]->name && !strcmp(in_names.data[j], f->params[i]->name))
+			if (in_names.data[j] && cm->in_names[i] && !strcmp(in_names.data[j], cm->in_names[i]))
 				k = (int)j;
 		inputs[i] = ins.data[k];
-		const relay_type *ty = f->params[i]->u.var.annotation;
-		if (ty && ty->kind == RELAY_TYPE_TENSOR)
-			adopt_bf16(inputs[i], ty->dtype);
+		adopt_bf16(inputs[i], cm->in_dtypes[i]);
 	}
-	st = relay_interp_run(m, f, inputs, results);
+	if (cm->relay)
+		st = relay_interp_run(cm->relay, cm->relay->main, inputs, results);
+	else
+		st = sb_model_run(cm->compiled, inputs, cm->nin, results, cm->nout);
 	if (st) {
 		snprintf(why, whysize, "%s", sb_last_error());
 		goto out;
 	}
 	ok = true;
-	for (int r = 0; r < f->nresults && ok; r++) {
+	for (int r = 0; r < cm->nout && ok; r++) {
 		int k = r;
 		for (size_t j = 0; j < outs.len; j++)
-			if (out_names.data[j] && f->result_names[r] && !strcmp(out_names.data[j], f->result_names[r]))
+			if (out_names.data[j] && cm->out_names[r] && !strcmp(out_names.data[j], cm->out_names[r]))
 				k = (int)j;
 		char reason[1024];
 		adopt_bf16(outs.data[k], results[r]->dtype);
 		if (!cli_compare(results[r], outs.data[k], atol, rtol, reason, sizeof reason)) {
-			snprintf(why, whysize, "output '%s': %s", f->result_names[r] ? f->result_names[r] : "?", reason);
+			snprintf(why, whysize, "output '%s': %s", cm->out_names[r] ? cm->out_names[r] : "?", reason);
 			ok = false;
 		}
 	}
 out:
-	for (int r = 0; r < f->nresults; r++)
+	for (int r = 0; r < cm->nout; r++)
 		sb_tensor_release(results[r]);
 	free(results);
 	free(inputs);
@@ -224,25 +293,31 @@ static const char *case_name(const char *dir, char *buf, size_t size)
 int cli_check(int argc, char **argv)
 {
 	double atol = 1e-4, rtol = 1e-3;
-	bool optimize = false;
+	bool optimize = false, compiled = false;
+	const char *module_path = NULL;
 	SB_VEC(const char *) dirs = {0};
+	int rc = CLI_USAGE;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
 			fputs(check_help, stdout);
 			sb_vec_free(&dirs);
 			return CLI_OK;
-		} else if (!strcmp(a, "--atol") || !strcmp(a, "--rtol") || !strcmp(a, "--engine")) {
+		} else if (!strcmp(a, "--atol") || !strcmp(a, "--rtol") || !strcmp(a, "--engine") ||
+			   !strcmp(a, "--module")) {
 			if (i + 1 >= argc) {
 				sb_vec_free(&dirs);
 				return cli_usage_error("check", "%s needs a value", a);
 			}
 			const char *v = argv[++i];
 			if (!strcmp(a, "--engine")) {
-				if (strcmp(v, "reference")) {
+				if (strcmp(v, "reference") && strcmp(v, "compiled")) {
 					sb_vec_free(&dirs);
-					return cli_usage_error("check", "unknown engine '%s' (this build has: reference)", v);
+					return cli_usage_error("check", "unknown engine '%s' (engines: reference, compiled)", v);
 				}
+				compiled = !strcmp(v, "compiled");
+			} else if (!strcmp(a, "--module")) {
+				module_path = v;
 			} else if (!cli_parse_double(a, v, !strcmp(a, "--atol") ? &atol : &rtol)) {
 				sb_vec_free(&dirs);
 				return CLI_USAGE;
@@ -258,7 +333,20 @@ int cli_check(int argc, char **argv)
 	}
 	if (!dirs.len)
 		return cli_usage_error("check", "no test folder given");
+	if (optimize && (compiled || module_path)) {
+		sb_vec_free(&dirs);
+		return cli_usage_error("check", "--optimize goes with --engine reference (the compiler always optimizes)");
+	}
 
+	sb_model *module = NULL;
+	if (module_path) {
+		char buf[4096];
+		if (sb_model_load(cli_so_path(module_path, buf, sizeof buf), &module)) {
+			cli_error("%s", sb_last_error());
+			sb_vec_free(&dirs);
+			return CLI_FAIL;
+		}
+	}
 	int passed = 0, failed = 0, skipped = 0;
 	for (size_t d = 0; d < dirs.len; d++) {
 		const char *dir = dirs.data[d];
@@ -267,23 +355,42 @@ int cli_check(int argc, char **argv)
 		snprintf(model_path, sizeof model_path, "%s/model.onnx", dir);
 		char **sets = NULL;
 		int nsets = list_sets(dir, &sets);
-		relay_module *m = NULL;
-		double t0 = cli_now();
-		bool ok = false;
+		check_model cm = {0};
+		double t0 = cli_now(), t_compile = 0;
+		bool ok = false, loaded = false;
 		if (nsets < 0) {
 			snprintf(why, sizeof why, "cannot open folder '%s'", dir);
-		} else if (!file_exists(model_path)) {
+		} else if (!module && !file_exists(model_path)) {
 			snprintf(why, sizeof why, "no model.onnx in '%s'", dir);
 		} else if (nsets == 0) {
 			snprintf(why, sizeof why, "no test_data_set_* folders");
-		} else if (cli_load_model(model_path, optimize, &m)) {
-			snprintf(why, sizeof why, "%s", sb_last_error());
+		} else if (module) {
+			check_model_of_compiled(&cm, module, true);
+			loaded = true;
+		} else if (compiled) {
+			sb_model *m;
+			if (driver_compile_model(model_path, NULL, &m, NULL)) {
+				snprintf(why, sizeof why, "%s", sb_last_error());
+			} else {
+				check_model_of_compiled(&cm, m, false);
+				loaded = true;
+			}
+			t_compile = cli_now() - t0;
 		} else {
+			relay_module *m;
+			if (cli_load_model(model_path, optimize, &m)) {
+				snprintf(why, sizeof why, "%s", sb_last_error());
+			} else {
+				check_model_of_relay(&cm, m);
+				loaded = true;
+			}
+		}
+		if (loaded) {
 			ok = true;
 			for (int s = 0; s < nsets && ok; s++) {
 				char setdir[4096], reason[1800];
 				snprintf(setdir, sizeof setdir, "%s/%s", dir, sets[s]);
-				if (!run_set(m, setdir, atol, rtol, reason, sizeof reason)) {
+				if (!run_set(&cm, setdir, atol, rtol, reason, sizeof reason)) {
 					snprintf(why, sizeof why, "%s: %s", sets[s], reason);
 					ok = false;
 				}
@@ -291,19 +398,25 @@ int cli_check(int argc, char **argv)
 		}
 		double ms = (cli_now() - t0) * 1e3;
 		if (ok) {
-			printf("ok   %s (%d set%s, %.0f ms)\n", name, nsets, nsets == 1 ? "" : "s", ms);
+			if (compiled)
+				printf("ok   %s (%d set%s, %.0f ms, compile %.0f ms)\n", name, nsets,
+				       nsets == 1 ? "" : "s", ms, t_compile * 1e3);
+			else
+				printf("ok   %s (%d set%s, %.0f ms)\n", name, nsets, nsets == 1 ? "" : "s", ms);
 			passed++;
 		} else {
 			printf("FAIL %s: %s\n", name, why);
 			failed++;
 		}
 		fflush(stdout);
-		relay_module_free(m);
+		check_model_free(&cm);
 		for (int s = 0; s < nsets; s++)
 			free(sets[s]);
 		free(sets);
 	}
+	sb_model_free(module);
 	sb_vec_free(&dirs);
 	printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
-	return failed ? CLI_FAIL : CLI_OK;
+	rc = failed ? CLI_FAIL : CLI_OK;
+	return rc;
 }

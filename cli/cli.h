@@ -13,12 +13,21 @@ enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
 int cli_check(int argc, char **argv);
 int cli_run(int argc, char **argv);
 int cli_dump(int argc, char **argv);
+int cli_compile(int argc, char **argv);
 
 /* Prints "shapebridge: <msg>" to stderr, one line. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 double cli_now(void); /* seconds, monotonic */
+
+/* A .so path as dlopen reads it: "m.so" would be searched for on the
+ * library path, "./m.so" is the file here. */
+const char *cli_so_path(const char *path, char *buf, size_t size);
+
+/* --bound NAME=MAX (name malloc'd); false with a message when malformed. */
+struct relax_shape_bound;
+bool cli_parse_bound(const char *spec, struct relax_shape_bound *out);
 
 /* Parses a double/integer option value; false with a message when bad. */
 bool cli_parse_double(const char *opt, const char *s, double *out);

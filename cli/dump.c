@@ -5,20 +5,69 @@
 
 #include "bridge/bridge.h"
 #include "cli.h"
+#include "cli/driver.h"
 #include "onnx/onnx.pb-c.h"
 
 static const char dump_help[] =
-	"usage: shapebridge dump MODEL.onnx --stage onnx|relay|relay-opt|relax [--stats] [--dump-after PASS]\n"
+	"usage: shapebridge dump MODEL.onnx --stage STAGE [--stats] [--dump-after PASS]\n"
 	"\n"
 	"  --stage onnx        the ONNX graph as decoded (nodes, inputs, outputs)\n"
 	"  --stage relay       relay_like after import and type inference\n"
 	"  --stage relay-opt   relay_like after its optimizations\n"
 	"  --stage relax       relax_like as the bridge makes it from relay-opt: symbolic\n"
 	"                      shapes (named dims are shape variables)\n"
+	"  --stage relax-legal relax_like after Normalize and LegalizeOps: every op a\n"
+	"                      call_tir of a PrimFunc (printed too), shapes still symbolic\n"
+	"  --stage tir         the PrimFuncs the model runs (after constant folding, dead\n"
+	"                      code elimination, the default CPU schedules and the VM\n"
+	"                      lowering's shape functions), each lowered to flat loops\n"
+	"  --stage llvm        the optimized LLVM IR of the model's kernel module\n"
 	"  --stats             op counts (and node/constant totals) instead of the program\n"
-	"  --dump-after PASS   with relay-opt: also print the IR right after PASS runs\n"
-	"                      (FoldConstant, SimplifyInference, ...; SB_DEBUG=pass prints\n"
-	"                      it after every pass)\n";
+	"                      (onnx, relay and relay-opt stages)\n"
+	"  --dump-after PASS   also print the IR right after PASS runs: a relay_like pass\n"
+	"                      (FoldConstant, SimplifyInference, ...) with relay-opt and\n"
+	"                      later stages, a relax_like pass (LegalizeOps, PlanMemory,\n"
+	"                      ...) with the relax-legal, tir and llvm stages (SB_DEBUG=pass\n"
+	"                      prints the IR after every pass)\n";
+
+/* The stages after relax: through the driver. */
+static int dump_compiled(const char *model, const char *stage, const char *dump_after)
+{
+	driver_opts o = {.pass = {.dump_after = dump_after, .dump_file = stdout}};
+	driver_state d;
+	driver_state_init(&d, model, &o);
+	driver_stage last = !strcmp(stage, "relax-legal") ? DRIVER_LEGALIZE
+			    : !strcmp(stage, "tir")	  ? DRIVER_LOWER
+							  : DRIVER_KERNELS;
+	sb_status st = driver_run(&d, last);
+	if (!st && last == DRIVER_LEGALIZE) {
+		char *text = relax_print_module(d.relax);
+		fputs(text, stdout);
+		free(text);
+	} else if (!st && last == DRIVER_LOWER) {
+		relax_module *m = d.relax;
+		for (size_t i = 0; !st && i < m->globals.len; i++) {
+			if (!m->globals.data[i]->prim)
+				continue;
+			char *text;
+			if (!(st = sb_llvm_dump_tir(m->tir, m->globals.data[i]->prim, NULL, &text))) {
+				fputs(text, stdout);
+				fputc('\n', stdout);
+				free(text);
+			}
+		}
+	} else if (!st) {
+		if (!(st = sb_llvm_module_optimize(d.kernels))) {
+			char *text = sb_llvm_module_to_string(d.kernels);
+			fputs(text, stdout);
+			free(text);
+		}
+	}
+	if (st)
+		cli_error("%s", sb_last_error());
+	driver_state_free(&d);
+	return st ? CLI_FAIL : CLI_OK;
+}
 
 typedef struct op_count {
 	const char *name;
@@ -143,21 +192,34 @@ int cli_dump(int argc, char **argv)
 	if (!model)
 		return cli_usage_error("dump", "no model given");
 	if (!stage)
-		return cli_usage_error("dump", "no --stage given (onnx, relay or relay-opt)");
+		return cli_usage_error("dump", "no --stage given (onnx, relay, relay-opt, relax, relax-legal, tir, llvm)");
 	if (!strcmp(stage, "onnx")) {
 		if (dump_after)
-			return cli_usage_error("dump", "--dump-after goes with --stage relay-opt");
+			return cli_usage_error("dump", "--dump-after goes with --stage relay-opt and later");
 		return dump_onnx(model, stats);
+	}
+	bool later = !strcmp(stage, "relax-legal") || !strcmp(stage, "tir") || !strcmp(stage, "llvm");
+	if (later) {
+		if (stats)
+			return cli_usage_error("dump", "--stats goes with the onnx and relay stages");
+		if (dump_after && !driver_pass_known(dump_after)) {
+			sb_strbuf names = {0};
+			driver_pass_names(&names);
+			int rc = cli_usage_error("dump", "unknown pass '%s' (passes: %s)", dump_after, names.data);
+			sb_strbuf_free(&names);
+			return rc;
+		}
+		return dump_compiled(model, stage, dump_after);
 	}
 	bool relax = !strcmp(stage, "relax");
 	bool opt = relax || !strcmp(stage, "relay-opt");
 	if (!opt && strcmp(stage, "relay"))
-		return cli_usage_error("dump", "unknown stage '%s' (this build has: onnx, relay, relay-opt, relax)",
+		return cli_usage_error("dump", "unknown stage '%s' (stages: onnx, relay, relay-opt, relax, relax-legal, tir, llvm)",
 				       stage);
 	if (relax && (stats || dump_after))
 		return cli_usage_error("dump", "--stats and --dump-after go with the relay stages");
 	if (dump_after && !opt)
-		return cli_usage_error("dump", "--dump-after goes with --stage relay-opt");
+		return cli_usage_error("dump", "--dump-after goes with --stage relay-opt and later");
 	if (dump_after && !relay_pass_lookup(dump_after)) {
 		sb_strbuf names = {0};
 		relay_pass_names(&names);

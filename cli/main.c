@@ -12,13 +12,17 @@ static const char usage[] =
 	"usage: shapebridge <command> [options]\n"
 	"\n"
 	"commands:\n"
-	"  check DIR... [--engine reference] [--optimize] [--atol A] [--rtol R]\n"
+	"  compile MODEL.onnx -o OUT.so [--bound NAME=MAX ...] [--threads N]\n"
+	"        compile a model once for every shape into a .so the runtime alone loads\n"
+	"  run MODEL.(onnx|so) [--input NAME=FILE.npy|NAME=1x3x224x224 ...] [--output DIR]\n"
+	"        [--repeat N] [--seed S] [--stats] [--threads N] [--engine compiled|reference]\n"
+	"        run a model on given or random inputs (a .onnx is compiled in memory unless\n"
+	"        --engine reference); prints output shapes, checksums, time\n"
+	"  check DIR... [--engine reference|compiled] [--module FILE.so] [--atol A] [--rtol R]\n"
 	"        run ONNX backend-test folders (model.onnx + test_data_set_K/) and compare\n"
 	"        outputs; prints a line per case and 'N passed, N failed, N skipped'\n"
-	"  run MODEL.onnx [--input NAME=FILE.npy|NAME=1x3x224x224 ...] [--output DIR]\n"
-	"        [--optimize] [--repeat N] [--seed S]\n"
-	"        run a model on given or random inputs; prints output shapes, checksums, time\n"
-	"  dump MODEL.onnx --stage onnx|relay|relay-opt|relax [--stats] [--dump-after PASS]\n"
+	"  dump MODEL.onnx --stage onnx|relay|relay-opt|relax|relax-legal|tir|llvm\n"
+	"        [--stats] [--dump-after PASS]\n"
 	"        print the model at a compiler stage (--stats: op counts only)\n"
 	"\n"
 	"  --version\n"
@@ -81,6 +85,14 @@ bool cli_parse_int(const char *opt, const char *s, long *out)
 	return true;
 }
 
+const char *cli_so_path(const char *path, char *buf, size_t size)
+{
+	if (strchr(path, '/'))
+		return path;
+	snprintf(buf, size, "./%s", path);
+	return buf;
+}
+
 sb_status cli_load_model(const char *path, bool optimize, relay_module **out)
 {
 	relay_module *m = NULL;
@@ -111,6 +123,8 @@ int main(int argc, char **argv)
 		return cli_run(argc - 1, argv + 1);
 	if (!strcmp(cmd, "dump"))
 		return cli_dump(argc - 1, argv + 1);
+	if (!strcmp(cmd, "compile"))
+		return cli_compile(argc - 1, argv + 1);
 	if (!strcmp(cmd, "--version")) {
 		puts("shapebridge 0.1.0");
 		return CLI_OK;

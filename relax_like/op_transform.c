@@ -752,7 +752,8 @@ sb_status infer_nonzero(relax_infer_ctx *ctx)
 	sb_status st = relax_infer_tensor(ctx, 0, &x);
 	if (st)
 		return st;
-	tir_expr *dims[2] = {relax_int(ctx, x.ndim), relax_infer_fresh(ctx, "nnz")};
+	/* numpy counts a scalar as 1-D: one row of coordinates (all 0). */
+	tir_expr *dims[2] = {relax_int(ctx, x.ndim ? x.ndim : 1), relax_infer_fresh(ctx, "nnz")};
 	relax_infer_set_tensor(ctx, SB_I64, 2, dims);
 	return SB_OK;
 }

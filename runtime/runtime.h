@@ -226,6 +226,8 @@ void sb_vm_exec_print(const sb_vm_exec *e, sb_strbuf *out);
 #define SB_BUILTIN_CHECK_TUPLE_INFO "vm.builtin.check_tuple_info"
 #define SB_BUILTIN_RESHAPE "vm.builtin.reshape"
 #define SB_BUILTIN_READ_IF_COND "vm.builtin.read_if_cond"
+#define SB_BUILTIN_TENSOR_TO_SHAPE "vm.builtin.tensor_to_shape"
+#define SB_BUILTIN_CHECK_BOUND_INPUT "vm.builtin.check_bound_input"
 
 /* Per-dim codes of match_shape and make_shape (bytecode ABI: never renumber). */
 enum {
@@ -248,6 +250,16 @@ typedef struct sb_storage {
 } sb_storage;
 
 void sb_vm_builtins_register(sb_func_registry *r);
+
+/* ---- Packed ops with no loop-nest form (ops_packed.c) ---- */
+
+/* "runtime.topk", "runtime.nonzero_count", "runtime.nonzero": the calls
+ * LegalizeOps emits for ops whose output order or size depends on the
+ * data (argument lists in ops_packed.c).  Registered with the builtins. */
+#define SB_PACKED_TOPK "runtime.topk"
+#define SB_PACKED_NONZERO_COUNT "runtime.nonzero_count"
+#define SB_PACKED_NONZERO "runtime.nonzero"
+void sb_packed_ops_register(sb_func_registry *r);
 
 /* ---- VM interpreter (vm.c) ---- */
 

@@ -89,7 +89,12 @@ static sb_status call_packed(const vm_callee *c, const sb_value *args, int nargs
 		sb_status st = rc > 0 && rc <= SB_ERR_INTERNAL ? (sb_status)rc : SB_ERR_INVALID;
 		if (!*sb_last_error())
 			sb_set_error(st, "failed (code %d) without a message", rc);
-		return c->builtin ? st : sb_error_prefix(st, "%s", c->name);
+		/* Generated kernels name themselves ("add: buffer 'B' ..."). */
+		const char *msg = sb_last_error();
+		size_t n = strlen(c->name);
+		if (c->builtin || (!strncmp(msg, c->name, n) && msg[n] == ':'))
+			return st;
+		return sb_error_prefix(st, "%s", c->name);
 	}
 	if (out->kind < SB_VAL_NONE || out->kind > SB_VAL_OBJECT) {
 		int kind = out->kind;

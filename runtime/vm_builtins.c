@@ -5,6 +5,7 @@
  * input does not fit: "input 'x' dim 1: expected 4, got 5". */
 #include <assert.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "runtime.h"
@@ -429,6 +430,78 @@ static int builtin_check_tuple_info(const sb_value *args, int nargs, sb_value *r
 	return SB_OK;
 }
 
+/* A tensor's values for a message: "3", "[0, 2]", "[[1, 2], [3, 4]]"
+ * (the first 16 elements), with its dtype in front when `with_dtype`;
+ * `digits` significant digits for floats. */
+static void format_values(const sb_tensor *t, bool with_dtype, int digits, char *buf, size_t size)
+{
+	size_t k = 0;
+	int64_t numel = sb_tensor_numel(t), shown = numel < 16 ? numel : 16;
+	int rank = t->dl.ndim;
+#define PUT(...)                                                                                   	do {                                                                                       		if (k < size)                                                                      			k += (size_t)snprintf(buf + k, size - k, __VA_ARGS__);                     	} while (0)
+	buf[0] = 0;
+	if (with_dtype)
+		PUT("%s ", sb_dtype_name(t->dtype));
+	for (int64_t i = 0; i < shown; i++) {
+		/* Open a bracket for every dim whose index starts here. */
+		int64_t stride = 1;
+		for (int d = rank - 1; d >= 0; d--) {
+			if (i % (stride * t->shape[d]) == 0)
+				PUT("[");
+			stride *= t->shape[d];
+		}
+		if (sb_dtype_is_float(t->dtype))
+			PUT("%.*g", digits, sb_tensor_get_f64(t, i));
+		else
+			PUT("%" PRId64, sb_tensor_get_i64(t, i));
+		stride = 1;
+		for (int d = rank - 1; d >= 0; d--) {
+			stride *= t->shape[d];
+			if ((i + 1) % stride != 0)
+				break;
+			PUT("]");
+		}
+		if (i + 1 < numel)
+			PUT(", ");
+	}
+	if (shown < numel)
+		PUT("... (%" PRId64 " elements)", numel);
+	else if (numel == 0)
+		PUT("[]");
+#undef PUT
+}
+
+/* check_bound_input(value, expected: tensor, name: string): an input
+ * the model was compiled for one value of (bound at compile time) must be
+ * given exactly that value. */
+static int builtin_check_bound_input(const sb_value *args, int nargs, sb_value *ret)
+{
+	static const char fn[] = SB_BUILTIN_CHECK_BOUND_INPUT;
+	sb_tensor *want;
+	const char *name;
+	sb_status st = need_nargs(fn, nargs, 3);
+	if (st)
+		return st;
+	ARG_TENSOR(fn, 1, want);
+	ARG_STR(fn, 2, name);
+	if (args[0].kind != SB_VAL_TENSOR)
+		return sb_set_error(SB_ERR_INVALID, "input '%s': expected a tensor, got %s", name,
+				    sb_value_kind_name(args[0].kind));
+	const sb_tensor *got = args[0].u.tensor;
+	if (sb_tensor_equal(got, want))
+		return SB_OK;
+	char w[512], g[512];
+	bool dt = got->dtype != want->dtype;
+	for (int digits = 6; digits <= 17; digits += 11) {
+		format_values(want, dt, digits, w, sizeof w);
+		format_values(got, dt, digits, g, sizeof g);
+		if (strcmp(w, g))
+			break;
+	}
+	return sb_set_error(SB_ERR_INVALID, "input '%s' was bound at compile time to %s; got %s",
+			    name, w, g);
+}
+
 /* ---- Views and control ---- */
 
 /* reshape(tensor, shape) -> tensor sharing the data */
@@ -472,6 +545,40 @@ static int builtin_read_if_cond(const sb_value *args, int nargs, sb_value *ret)
 	return SB_OK;
 }
 
+/* tensor_to_shape(tensor[, ctx: string]) -> shape: the values of a 1-D
+ * integer tensor (a Reshape target, a range length read from data) as a
+ * shape, which a match_cast then stores into shape variables.  A negative
+ * or absurd value is the user's data, so an error naming `ctx`. */
+static int builtin_tensor_to_shape(const sb_value *args, int nargs, sb_value *ret)
+{
+	static const char fn[] = SB_BUILTIN_TENSOR_TO_SHAPE;
+	sb_tensor *t;
+	const char *ctx = fn;
+	if (nargs != 1 && nargs != 2)
+		return sb_set_error(SB_ERR_INVALID, "%s takes 1 or 2 arguments, got %d", fn, nargs);
+	ARG_TENSOR(fn, 0, t);
+	if (nargs == 2)
+		ARG_STR(fn, 1, ctx);
+	if (t->dl.ndim != 1 || !sb_dtype_is_int(t->dtype))
+		return sb_set_error(SB_ERR_INVALID,
+				    "%s: a shape is read from a 1-D integer tensor, not %s of rank %d",
+				    ctx, sb_dtype_name(t->dtype), t->dl.ndim);
+	if (t->shape[0] > SB_MAX_RANK)
+		return sb_set_error(SB_ERR_INVALID, "%s: %" PRId64 " values make no shape (rank <= %d)",
+				    ctx, t->shape[0], SB_MAX_RANK);
+	int64_t dims[SB_MAX_RANK];
+	for (int64_t i = 0; i < t->shape[0]; i++) {
+		dims[i] = sb_tensor_get_i64(t, i);
+		/* Bigger than any tensor: a size computation overflowed. */
+		if (dims[i] < 0 || dims[i] > ((int64_t)1 << 48))
+			return sb_set_error(SB_ERR_INVALID,
+					    "%s: element %" PRId64 " is %" PRId64
+					    ", which is not a dimension",
+					    ctx, i, dims[i]);
+	}
+	return ret_shape((int)t->shape[0], dims, ret);
+}
+
 static const sb_packed_entry builtins[] = {
 	{SB_BUILTIN_ALLOC_STORAGE, builtin_alloc_storage},
 	{SB_BUILTIN_ALLOC_TENSOR, builtin_alloc_tensor},
@@ -487,10 +594,13 @@ static const sb_packed_entry builtins[] = {
 	{SB_BUILTIN_CHECK_TUPLE_INFO, builtin_check_tuple_info},
 	{SB_BUILTIN_RESHAPE, builtin_reshape},
 	{SB_BUILTIN_READ_IF_COND, builtin_read_if_cond},
+	{SB_BUILTIN_TENSOR_TO_SHAPE, builtin_tensor_to_shape},
+	{SB_BUILTIN_CHECK_BOUND_INPUT, builtin_check_bound_input},
 };
 
 void sb_vm_builtins_register(sb_func_registry *r)
 {
 	for (size_t i = 0; i < SB_ARRAY_LEN(builtins); i++)
 		SB_ASSERT(sb_func_registry_add(r, builtins[i].name, builtins[i].fn, false) == SB_OK);
+	sb_packed_ops_register(r);
 }

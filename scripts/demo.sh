@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make demo: builds the demo model (a small CNN with dynamic batch, height and
-# width) and runs it at two input shapes.
+# width), compiles it ONCE to a .so and runs that .so at two input shapes (the
+# reference interpreter's checksum printed beside it).
 set -euo pipefail
 build=${1:-build}
 sb="$build/cli/shapebridge"
@@ -15,8 +16,14 @@ echo
 echo "== op counts before and after the relay_like optimizations"
 "$sb" dump "$model" --stage onnx --stats | sed -n '1p'
 "$sb" dump "$model" --stage relay-opt --stats
+so="$build/demo/small_cnn.so"
+echo
+echo "== compile once: $model -> $so"
+"$sb" compile "$model" -o "$so" --verbose
 for shape in 1x3x32x32 4x3x48x64; do
   echo
-  echo "== run at input=$shape"
-  "$sb" run "$model" --input "input=$shape" --optimize --repeat 3
+  echo "== run $so at input=$shape"
+  "$sb" run "$so" --input "input=$shape" --repeat 3 --stats
+  echo "-- the reference interpreter on the same input"
+  "$sb" run "$model" --engine reference --input "input=$shape" | grep -v '^input'
 done

@@ -399,6 +399,31 @@ static LLVMValueRef var_value(sb_llvm_cg *g, tir_expr *v)
 	return x;
 }
 
+/* x + y * z on float32/64 as llvm.fmuladd: the backend fuses it where the
+ * target has FMA (as C's default fp-contract does), which halves the
+ * instructions of a multiply-accumulate loop.  Only for the value stored
+ * to a "local" buffer -- the accumulator tiles of the matmul and conv
+ * schedules -- so every other expression keeps the reference's two
+ * roundings (a fused sum of squares shifts E[x^2] - E[x]^2, which cancels,
+ * by more than a test of it allows). */
+static LLVMValueRef mul_add(sb_llvm_cg *g, tir_expr *e)
+{
+	if (e->kind != TIR_ADD || e->nops != 2)
+		return NULL;
+	tir_type t = e->ops[0]->type;
+	if (t.dtype != SB_F32 && t.dtype != SB_F64)
+		return NULL;
+	for (int m = 1; m >= 0; m--) {
+		tir_expr *p = e->ops[m], *q = e->ops[1 - m];
+		if (p->kind != TIR_MUL || p->ops[0]->type.dtype != t.dtype)
+			continue;
+		LLVMValueRef args[3] = {expr(g, p->ops[0]), expr(g, p->ops[1]), NULL};
+		args[2] = expr(g, q);
+		return sb_llvm_call_intrinsic(g, "llvm.fmuladd", args, 3);
+	}
+	return NULL;
+}
+
 static LLVMValueRef binary(sb_llvm_cg *g, tir_expr *e)
 {
 	LLVMBuilderRef b = g->b;
@@ -642,7 +667,9 @@ static void store(sb_llvm_cg *g, tir_stmt *s)
 	SB_ASSERT(s->u.store.nindices == 1);
 	tir_expr *ix = s->u.store.indices[0];
 	int lanes = ix->type.lanes;
-	LLVMValueRef v = to_mem(g, expr(g, s->u.store.value), buf->dtype, lanes);
+	LLVMValueRef v = buf->scope && !strcmp(buf->scope, "local") ? mul_add(g, s->u.store.value)
+								     : NULL;
+	v = to_mem(g, v ? v : expr(g, s->u.store.value), buf->dtype, lanes);
 	if (lanes == 1 || is_contiguous_ramp(ix)) {
 		LLVMValueRef p = elem_ptr(g, buf, index_expr(g, lanes == 1 ? ix : ix->ops[0]));
 		if (lanes > 1)

@@ -234,6 +234,14 @@ static sb_status emit_op_call(cg *g, int dst, relax_expr *c)
 		sb_vm_arg dt = SB_VM_IMM(((const relax_attrs_alloc *)c->u.call.attrs)->dtype);
 		return emit_call_leaves(g, dst, SB_BUILTIN_ALLOC_TENSOR, n, args, 0, 1, &dt);
 	}
+	case RELAX_OP_TENSOR_TO_SHAPE: {
+		/* The binding names the shape in the builtin's messages. */
+		char ctx[256];
+		snprintf(ctx, sizeof ctx, "'%s' (a shape read from tensor data)",
+			 g->where ? g->where : "?");
+		sb_vm_arg where = SB_VM_CONST(const_string(g, ctx));
+		return emit_call_leaves(g, dst, SB_BUILTIN_TENSOR_TO_SHAPE, n, args, 0, 1, &where);
+	}
 	case RELAX_OP_BUILTIN_ALLOC_TENSOR:
 		return cg_error(
 		    g, SB_ERR_INVALID,

@@ -11,7 +11,9 @@
  *     (vm.builtin.*, dnnl.*, any packed function), a relax function of the
  *     module by its name (a VM-to-VM call); relax.call_packed(extern(f),
  *     args...) calls f; relax.memory.alloc_storage / alloc_tensor call
- *     vm.builtin.alloc_storage / alloc_tensor;
+ *     vm.builtin.alloc_storage / alloc_tensor; relax.tensor_to_shape (a
+ *     pure op LegalizeOps keeps) calls vm.builtin.tensor_to_shape with the
+ *     binding's name for its messages;
  *   - tuples with vm.builtin.tuple_make / tuple_get; if with the VM's
  *     if/goto (a tensor condition through vm.builtin.read_if_cond);
  *   - constants: tensors, strings, static shapes and floats into the

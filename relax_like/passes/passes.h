@@ -46,6 +46,14 @@ sb_status relax_pass_run_env(relax_module *m, const char *name, relax_pass_env_f
  * relax_function_rewrite and fn. */
 sb_status relax_module_rewrite(relax_module *m, relax_binding_rewrite_fn fn, void *env);
 
+/* ---- Legalization ---- */
+
+typedef struct relax_legalize_opts {
+	int unused_; /* reserved; opts may be NULL */
+} relax_legalize_opts;
+/* LegalizeOps (legalize_ops.c): every high-level op call becomes call_tir of a topi PrimFunc. */
+sb_status relax_legalize_ops(relax_module *m, const relax_legalize_opts *opts);
+
 /* ---- Cleanup ---- */
 
 /* Runs a PrimFunc on concrete tensors at compile time (args in param

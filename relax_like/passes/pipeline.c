@@ -10,6 +10,10 @@ static sb_status fold_constant_default(relax_module *m)
 {
 	return relax_fold_constant(m, NULL);
 }
+static sb_status legalize_ops_default(relax_module *m)
+{
+	return relax_legalize_ops(m, NULL);
+}
 static sb_status plan_memory_default(relax_module *m)
 {
 	return relax_plan_memory(m, NULL);
@@ -20,6 +24,7 @@ static const struct {
 	relax_pass_fn fn;
 } pass_table[] = {
     {"Normalize", relax_normalize},
+    {"LegalizeOps", legalize_ops_default},
     {"FoldConstant", fold_constant_default},
     {"DeadCodeElim", relax_dead_code_elim},
     {"ToNonDataflow", relax_to_non_dataflow},

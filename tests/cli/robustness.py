@@ -177,24 +177,36 @@ def input_cases(sb, tmp, d, name, model):
     ref.ParseFromString(open(os.path.join(d, "test_data_set_0", "input_0.pb"), "rb").read())
     shape = list(ref.dims)
     spec = "x".join(str(s) for s in shape)
-    # Wrong rank, wrong static dim (via shape spec), wrong dtype (via .npy).
-    run([sb, "run", model_path, "--input", f"{inp.name}={spec}x2"], f"{name}: run with rank {rank + 1}")
-    run([sb, "run", model_path, "--input", f"{inp.name}=" + "x".join(str(s) for s in shape[:-1])],
-        f"{name}: run with rank {rank - 1}")
-    wrong_dtype = np.float64 if np_dtype != np.float64 else np.float32
-    npy = os.path.join(tmp, "x.npy")
-    np.save(npy, np.zeros(shape, dtype=wrong_dtype))
-    run([sb, "run", model_path, "--input", f"{inp.name}={npy}"], f"{name}: run with dtype {np.dtype(wrong_dtype).name}")
-    for dim, val in enumerate(tt.shape.dim):
-        if val.HasField("dim_value"):
-            s2 = list(shape)
-            s2[dim] = val.dim_value + 1
-            run([sb, "run", model_path, "--input", f"{inp.name}=" + "x".join(map(str, s2))],
-                f"{name}: run with dim {dim} = {s2[dim]} (model says {val.dim_value})")
-            break
-    run([sb, "run", model_path, "--input", "no_such_input=1x2"], f"{name}: run with an unknown input name")
-    open(npy, "wb").write(b"\x93NUMPY garbage")
-    run([sb, "run", model_path, "--input", f"{inp.name}={npy}"], f"{name}: run with a corrupt .npy")
+    # Wrong rank, wrong static dim (via shape spec), wrong dtype (via .npy),
+    # through both engines: the model compiled once to a .so, and the
+    # reference interpreter.
+    so = os.path.join(tmp, name + ".so")
+    p = subprocess.run([sb, "compile", model_path, "-o", so], capture_output=True, text=True,
+                       errors="replace", timeout=1200)
+    if p.returncode != 0:
+        failures.append(f"{name}: compile failed: {p.stderr[-400:]!r}")
+        return
+    for target, engine in ((so, "compiled"), (model_path, "reference")):
+        pre = [sb, "run", target] + (["--engine", "reference"] if engine == "reference" else [])
+        run(pre + ["--input", f"{inp.name}={spec}x2"], f"{name} ({engine}): run with rank {rank + 1}")
+        run(pre + ["--input", f"{inp.name}=" + "x".join(str(s) for s in shape[:-1])],
+            f"{name} ({engine}): run with rank {rank - 1}")
+        wrong_dtype = np.float64 if np_dtype != np.float64 else np.float32
+        npy = os.path.join(tmp, "x.npy")
+        np.save(npy, np.zeros(shape, dtype=wrong_dtype))
+        run(pre + ["--input", f"{inp.name}={npy}"],
+            f"{name} ({engine}): run with dtype {np.dtype(wrong_dtype).name}")
+        for dim, val in enumerate(tt.shape.dim):
+            if val.HasField("dim_value"):
+                s2 = list(shape)
+                s2[dim] = val.dim_value + 1
+                run(pre + ["--input", f"{inp.name}=" + "x".join(map(str, s2))],
+                    f"{name} ({engine}): run with dim {dim} = {s2[dim]} (model says {val.dim_value})")
+                break
+        run(pre + ["--input", "no_such_input=1x2"], f"{name} ({engine}): run with an unknown input name")
+        open(npy, "wb").write(b"\x93NUMPY garbage")
+        run(pre + ["--input", f"{inp.name}={npy}"], f"{name} ({engine}): run with a corrupt .npy")
+    os.unlink(so)
     # check with a test set whose input has the wrong dtype/size.
     case_dir = os.path.join(tmp, "case")
     shutil.rmtree(case_dir, ignore_errors=True)

@@ -90,14 +90,31 @@ static void test_add_from_so(void **state)
 		for (int q = 0; q < 3; q++)
 			sb_tensor_release(t[q]);
 	}
-	/* The error goes through sb_module_runtime->set_error. */
-	int64_t n3 = 3, n4 = 4;
-	sb_tensor *t[3] = {fx_tensor(SB_F32, 1, &n3, 1), fx_tensor(SB_F32, 1, &n3, 2),
-			   fx_tensor(SB_F32, 1, &n4, 3)};
-	assert_int_equal(fx_call(fn, t, 3), SB_ERR_INVALID);
-	assert_contains(sb_last_error(), "add: buffer 'C' dim 0 is 4, expected 3 (= n)");
-	for (int q = 0; q < 3; q++)
-		sb_tensor_release(t[q]);
+	/* Errors go through sb_module_runtime->set_error: an inconsistent
+	 * symbolic dim (of an input, of the output), a wrong rank, a wrong
+	 * dtype -- each names the buffer (and the dim). */
+	int64_t n3 = 3, n4 = 4, m23[2] = {2, 3};
+	sb_tensor *a = fx_tensor(SB_F32, 1, &n3, 1), *b = fx_tensor(SB_F32, 1, &n3, 2),
+		  *c = fx_tensor(SB_F32, 1, &n3, 3), *b4 = fx_tensor(SB_F32, 1, &n4, 2),
+		  *c4 = fx_tensor(SB_F32, 1, &n4, 3), *a2 = fx_tensor(SB_F32, 2, m23, 4),
+		  *b64 = fx_tensor(SB_F64, 1, &n3, 5);
+	const struct {
+		sb_tensor *t[3];
+		const char *msg;
+	} bad[] = {
+	    {{a, b4, c}, "add: buffer 'B' dim 0 is 4, expected 3 (= n)"},
+	    {{a, b, c4}, "add: buffer 'C' dim 0 is 4, expected 3 (= n)"},
+	    {{a2, b, c}, "add: buffer 'A' has rank 2, expected 1"},
+	    {{a, b64, c}, "add: buffer 'B' has dtype float64, expected float32"},
+	};
+	for (size_t k = 0; k < SB_ARRAY_LEN(bad); k++) {
+		sb_clear_error();
+		assert_int_equal(fx_call(fn, bad[k].t, 3), SB_ERR_INVALID);
+		assert_contains(sb_last_error(), bad[k].msg);
+	}
+	sb_tensor *all[] = {a, b, c, b4, c4, a2, b64};
+	for (size_t q = 0; q < SB_ARRAY_LEN(all); q++)
+		sb_tensor_release(all[q]);
 }
 
 static void test_rowsum_parallel_from_so(void **state)
@@ -145,6 +162,20 @@ static void test_conv1d_and_matmul_from_so(void **state)
 		for (int q = 0; q < 3; q++)
 			sb_tensor_release(t[q]);
 	}
+	/* A symbolic dim that disagrees with its binding, and a computed one. */
+	int64_t xs[2] = {2, 13}, bad_ws[3] = {3, 4, 3}, ws[3] = {3, 2, 3}, bad_ys[2] = {3, 7};
+	sb_tensor *x = fx_tensor(SB_F32, 2, xs, 1), *bw = fx_tensor(SB_F32, 3, bad_ws, 2),
+		  *w = fx_tensor(SB_F32, 3, ws, 2), *y = fx_tensor(SB_F32, 2, bad_ys, 3);
+	sb_tensor *t1[3] = {x, bw, y}, *t2[3] = {x, w, y};
+	assert_int_equal(fx_call(conv, t1, 3), SB_ERR_INVALID);
+	assert_contains(sb_last_error(), "conv1d: buffer 'W' dim 1 is 4, expected 2 (= ci)");
+	assert_int_equal(fx_call(conv, t2, 3), SB_ERR_INVALID);
+	assert_contains(sb_last_error(),
+			"conv1d: buffer 'Y' dim 1 is 7, expected 6 (= (w - kw) // 2 + 1)");
+	sb_tensor *tmp[] = {x, bw, w, y};
+	for (size_t q = 0; q < SB_ARRAY_LEN(tmp); q++)
+		sb_tensor_release(tmp[q]);
+
 	const int64_t ms[][3] = {{1, 1, 1}, {13, 17, 7}, {5, 97, 13}};
 	for (size_t s = 0; s < SB_ARRAY_LEN(ms); s++) {
 		int64_t m = ms[s][0], n = ms[s][1], k = ms[s][2];

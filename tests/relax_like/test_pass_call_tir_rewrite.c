@@ -59,7 +59,7 @@ static void add_stub_prim(relax_module *m, const char *name, int nparams)
 	tir_param p[4];
 	for (int i = 0; i < nparams; i++) {
 		tir_expr *shape[2] = {n, ci(m, 4)};
-		char b[8];
+		char b[16];
 		snprintf(b, sizeof b, "B%d", i);
 		p[i] = tir_param_buffer(tir_buffer_new(m->tir, b, SB_F32, 2, shape));
 	}

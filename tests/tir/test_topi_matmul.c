@@ -196,6 +196,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_matmul, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_gemm, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_einsum, setup, teardown),
+	    TOPI_SO_TEST,
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -319,6 +319,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_conv_transpose, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_pool, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_global_pool, setup, teardown),
+	    TOPI_SO_TEST,
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

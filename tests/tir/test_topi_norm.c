@@ -161,6 +161,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_layer_norm, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_lrn, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_mvn, setup, teardown),
+	    TOPI_SO_TEST,
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

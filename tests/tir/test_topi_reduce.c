@@ -260,6 +260,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_arg_reduce, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_softmax, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_cumsum, setup, teardown),
+	    TOPI_SO_TEST,
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

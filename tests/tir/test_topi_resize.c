@@ -48,10 +48,11 @@ static void run_case(topi_resize_params p, const double *scales2, bool use_sizes
 		sb_tensor *sc = use_sizes ? NULL : tensor_of(SB_F32, 1, (int64_t[]){4}, scales);
 		int64_t sz[4] = {s + 1, 2, 9, 4};
 		sb_tensor *si = use_sizes ? ints_tensor(4, sz) : NULL;
-		sb_tensor *rin[4] = {x, p.coord == TOPI_COORD_TF_CROP_AND_RESIZE ? roi_t : NULL, sc,
-				     si};
+		bool crop = p.coord == TOPI_COORD_TF_CROP_AND_RESIZE;
+		sb_tensor *rin[4] = {x, crop ? roi_t : NULL, sc, si};
 		check_op(f, RELAY_OP_RESIZE, a, 4, rin, 1, &x, 1);
-		release_all(1, &roi_t);
+		if (!crop) /* else rin holds it: released once, below */
+			release_all(1, &roi_t);
 		release_all(4, rin);
 	}
 }
@@ -157,6 +158,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_resize_cubic_options, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_resize_dtypes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_resize_shapes, setup, teardown),
+	    TOPI_SO_TEST,
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

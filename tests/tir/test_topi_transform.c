@@ -394,19 +394,25 @@ static void test_scatter(void **state)
 static void test_pad(void **state)
 {
 	static const char *const modes[] = {"constant", "reflect", "edge"};
-	static const int64_t pads[4][4] = {
-	    {1, 2, 0, 3}, {0, 0, 2, 1}, {2, 1, 1, 2}, {-1, 1, 1, -1}};
+	static const int64_t pads[5][4] = {
+	    {1, 2, 0, 3}, {0, 0, 2, 1}, {2, 1, 1, 2}, {-1, 1, 1, -1}, {0, 2, 0, 1}};
 	for (int mode = 0; mode < 3; mode++)
-		for (int k = 0; k < 4; k++) {
+		for (int k = 0; k < 5; k++) {
 			topi_pad_params p = {(topi_pad_mode)mode, pads[k], (double)1.5f};
 			tir_func *f;
 			BUILD(topi_pad(C, "pad", T(SB_F32, "n,m"), &p, &f));
 			relay_attrs_pad *a = attrs_of(RELAY_ATTRS_pad);
 			a->mode = relay_intern(M, modes[mode]);
 			for (int s = 0; s < 3; s++) {
-				/* reflect needs more elements than the pad */
-				int64_t sh[2] = {NM[s][0] + (mode == 1 ? 2 : 1),
-						 NM[s][1] + (mode == 1 ? 3 : 1)};
+				/* NM plus what a crop removes, and for reflect
+				 * the pad (it needs more elements than the pad):
+				 * size 1 where nothing is cropped or reflected. */
+				int64_t sh[2];
+				for (int d = 0; d < 2; d++) {
+					int64_t b = pads[k][d], e = pads[k][d + 2];
+					sh[d] = NM[s][d] + (b < 0 ? -b : 0) + (e < 0 ? -e : 0) +
+						(mode == 1 ? (b > e ? b : e) : 0);
+				}
 				sb_tensor *x = rand_tensor(SB_F32, 2, sh, -1, 1);
 				sb_tensor *rin[3] = {x, ints_tensor(4, pads[k]),
 						     scalar_tensor(SB_F32, 1.5)};
@@ -625,6 +631,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_depth_space, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_trilu_one_hot_range_eye_full, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_shape_size, setup, teardown),
+	    TOPI_SO_TEST,
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -435,6 +435,68 @@ static void test_fold_constant_with_jit(void **state)
 
 /* ---- What the code generator rejects ---- */
 
+/* @main(x: Tensor(ndim=2), s: int64[1]): d read from s's data
+ * (tensor_to_shape, match_cast to Shape((d,))), x matched to (d, 4), y =
+ * 2x + 1 allocated as (d, 4). */
+static void build_shape_from_data(relax_module *m)
+{
+	tir_expr *d = tir_shape_var(m->tir, "d");
+	relax_module_add_prim_func(m, lf_ewise(m->tir, "scale", d, true, TIR_ADD));
+	tir_expr *one = tir_int(m->tir, 1);
+	relax_expr *p[2] = {relax_var(m, "x", relax_sinfo_tensor(m, SB_F32, 2, NULL)),
+			    relax_var(m, "s", relax_sinfo_tensor(m, SB_I64, 1, &one))};
+	relax_builder *b = relax_builder_new(m);
+	relax_builder_begin_function(b, 2, p);
+	relax_builder_begin_dataflow(b);
+	relax_expr *sh, *shd, *xm, *gv, *fn;
+	CHECK(relax_builder_emit(b, relax_call_op(m, RELAX_OP_TENSOR_TO_SHAPE, 1, &p[1], NULL),
+				 "sh", &sh));
+	CHECK(relax_builder_emit_match_cast(b, sh, relax_sinfo_shape(m, 1, &d), "shd", &shd));
+	CHECK(relax_builder_emit_match_cast(b, p[0], lf_tensor(m, d), "xm", &xm));
+	CHECK(relax_builder_emit_output(b, lf_call_tir(m, "scale", 1, &xm, lf_tensor(m, d)), "y",
+					&gv));
+	relax_builder_end_block(b);
+	CHECK(relax_builder_end_function(b, gv, NULL, &fn));
+	relax_module_set_function(m, "main", fn);
+	relax_builder_free(b);
+	CHECK(relax_wellformed(m));
+}
+
+static void test_shape_from_tensor_data(void **state)
+{
+	(void)state;
+	compiled c;
+	compile(&c, build_shape_from_data, NULL);
+	/* The VM calls the builtin (with the binding's name for messages). */
+	sb_strbuf txt = {0};
+	sb_vm_exec_print(c.exec, &txt);
+	assert_contains(txt.data, SB_BUILTIN_TENSOR_TO_SHAPE);
+	sb_strbuf_free(&txt);
+	int64_t one = 1;
+	for (int64_t d = 3; d <= 6; d += 3) {
+		int64_t shape[2] = {d, 4};
+		sb_tensor *in[2] = {input(SB_F32, 2, shape, -1.0), sb_tensor_new(SB_I64, 1, &one)};
+		sb_tensor_set_i64(in[1], 0, d);
+		sb_value y;
+		CHECK(run(&c, 2, in, &y));
+		assert_int_equal(y.u.tensor->shape[0], d);
+		for (int64_t i = 0; i < d * 4; i++)
+			assert_true(sb_tensor_get_f64(y.u.tensor, i) == 2 * (-1.0 + 0.25 * (double)i) + 1);
+		sb_value_release(&y);
+		/* s says one row more than x has: the match_cast of x fails. */
+		sb_tensor_set_i64(in[1], 0, d + 1);
+		assert_int_equal(run(&c, 2, in, &y), SB_ERR_INVALID);
+		assert_contains(sb_last_error(), "'xm'");
+		/* A negative value names the tensor_to_shape binding. */
+		sb_tensor_set_i64(in[1], 0, -2);
+		assert_int_equal(run(&c, 2, in, &y), SB_ERR_INVALID);
+		assert_contains(sb_last_error(), "not a dimension");
+		sb_tensor_release(in[0]);
+		sb_tensor_release(in[1]);
+	}
+	release(&c);
+}
+
 static void test_rejects_unlowered(void **state)
 {
 	(void)state;
@@ -464,6 +526,7 @@ int main(void)
 	    cmocka_unit_test(test_model_so_equals_direct_run),
 	    cmocka_unit_test(test_branches_tuples_calls),
 	    cmocka_unit_test(test_fold_constant_with_jit),
+	    cmocka_unit_test(test_shape_from_tensor_data),
 	    cmocka_unit_test(test_rejects_unlowered),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -21,8 +21,12 @@
  *               rows x nr vector lanes, write back (or run the elementwise
  *               epilogue there).  B is packed per column panel into a
  *               contiguous [K][nr] buffer when it pays (M >= pack_min_rows
- *               or symbolic) and always when its layout is [N][K].  Tails
- *               of M and N are partitioned off.
+ *               or symbolic) and always when its layout is [N][K].  When
+ *               that panel is too big for a parallel loop's stack and M
+ *               is a constant of 4 tiles or more (no batch dims), the
+ *               panels run in turn, each packed once, and the row tiles
+ *               are the parallel loop.  Tails of M and N are partitioned
+ *               off.
  *   conv        NCHW: the input padded once into a copy (pad_read), so the
  *               kernel reads it without bounds checks; a register tile of
  *               output channels x one vector of output width (8 x 8 for 64
@@ -478,7 +482,10 @@ static int64_t tile_rows(dflt *d, int nvec, int64_t ext, bool known)
 		return mr;
 	if (ext <= mr)
 		return ext;
-	for (int64_t r = mr; r >= mr / 2 && r > 1; r--) {
+	/* Many rows: the full tile with a tail beats a smaller tile (fewer
+	 * accumulators than FMA latency x ports leaves the FMA units idle). */
+	int64_t low = ext >= 16 * mr ? mr - 1 : mr / 2;
+	for (int64_t r = mr; r >= low && r > 1; r--) {
 		if (ext % r == 0)
 			return r;
 	}
@@ -570,6 +577,17 @@ static sb_status rule_matmul(dflt *d, tir_sch_block *b)
 		pack = true;
 	else
 		pack = panel_fits && (!mk || M >= d->t.pack_min_rows) && !(nk && N <= nr);
+	/* A panel too big for a parallel loop's stack, when there are rows
+	 * enough: the column panels run one after another, each packed once
+	 * (from the workspace) and its row tiles shared out between the
+	 * threads.  Unpacked, a panel of B is K lines a row stride apart -- at
+	 * 4 KiB and its multiples they all fall in one cache set. */
+	bool row_par = false;
+	int nbatch = ns.n - 3;
+	if (!transposed && !pack && kk && mk && nbatch == 0 && M >= d->t.pack_min_rows &&
+	    !(nk && N <= nr) && M >= 4 * mr) {
+		pack = per_panel = row_par = true;
+	}
 	sb_status st;
 	tir_sch_block *packed = NULL, *wb;
 	if (pack) {
@@ -631,7 +649,7 @@ static sb_status rule_matmul(dflt *d, tir_sch_block *b)
 			note_stop("matmul packing", blk);
 		sb_clear_error();
 	}
-	tir_sch_loop *par = jo;
+	tir_sch_loop *par = row_par ? io : jo;
 	if (nb && (st = tir_schedule_fuse(d->sch, nb, batch, &par)))
 		return st;
 	if ((st = tir_schedule_parallel(d->sch, par)))

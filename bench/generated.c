@@ -6,7 +6,10 @@
  * weights are not repacked here: whatever packing the schedule chose happens inside the kernel
  * (timed). Tensor headers for the arguments are made once in prepare and pointed at the
  * caller's buffers in run, so run allocates nothing itself. The packed functions parallelize
- * through sb_parallel_for, whose thread count run sets from omp_get_max_threads(). */
+ * through sb_parallel_for, whose thread count run sets from omp_get_max_threads().
+ *
+ * For experiments only: SB_BENCH_LOCAL_MAX and SB_BENCH_ACC_REGS override the target's
+ * local_max_bytes and acc_regs; SB_BENCH_DUMP (below) shows what was compiled. */
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>

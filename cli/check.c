@@ -21,7 +21,10 @@ static const char check_help[] =
 	"\n"
 	"  --engine reference   the relay_like reference interpreter (default)\n"
 	"  --engine compiled    compile each DIR's model.onnx once (in memory), then run\n"
-	"                       every test set against that one compiled module\n"
+	"                       every test set against that one compiled module;\n"
+	"                       inputs whose values the compiler needs (reduce axes,\n"
+	"                       Resize scales, ...) are bound to test_data_set_0's\n"
+	"                       (compile --bind), so a set with other values fails\n"
 	"  --module FILE.so     run every test set of every DIR against this compiled\n"
 	"                       model (model.onnx is not read)\n"
 	"  --optimize           (reference) run the relay_like optimizations first\n"
@@ -368,8 +371,15 @@ int cli_check(int argc, char **argv)
 			check_model_of_compiled(&cm, module, true);
 			loaded = true;
 		} else if (compiled) {
+			/* Inputs the bridge needs at compile time are bound to
+			 * the first set's values; every set then runs against
+			 * that one module (a set with other values fails with
+			 * the guard's message). */
 			sb_model *m;
-			if (driver_compile_model(model_path, NULL, &m, NULL)) {
+			char set0[4096];
+			snprintf(set0, sizeof set0, "%s/%s", dir, sets[0]);
+			driver_opts o = {.bind_set = set0};
+			if (driver_compile_model(model_path, &o, &m, NULL)) {
 				snprintf(why, sizeof why, "%s", sb_last_error());
 			} else {
 				check_model_of_compiled(&cm, m, false);

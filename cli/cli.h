@@ -29,6 +29,11 @@ const char *cli_so_path(const char *path, char *buf, size_t size);
 struct relax_shape_bound;
 bool cli_parse_bound(const char *spec, struct relax_shape_bound *out);
 
+/* --bind NAME=FILE (both malloc'd); false with a message when malformed. */
+struct driver_bind;
+bool cli_parse_bind(const char *spec, struct driver_bind *out);
+void cli_binds_free(int n, struct driver_bind *b);
+
 /* Parses a double/integer option value; false with a message when bad. */
 bool cli_parse_double(const char *opt, const char *s, double *out);
 bool cli_parse_int(const char *opt, const char *s, long *out);

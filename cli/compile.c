@@ -8,7 +8,7 @@
 
 static const char compile_help[] =
 	"usage: shapebridge compile MODEL.onnx -o OUT.so [--bound NAME=MAX ...] [--threads N]\n"
-	"                          [--dump-after PASS] [--verbose]\n"
+	"                          [--bind NAME=FILE ...] [--dump-after PASS] [--verbose]\n"
 	"\n"
 	"Compiles the model once for every shape: named input dims (ONNX dim_param)\n"
 	"stay symbolic, and OUT.so runs any value of them.  OUT.so needs only the\n"
@@ -18,6 +18,13 @@ static const char compile_help[] =
 	"  --bound NAME=MAX     the largest value named dim NAME will take: memory\n"
 	"                       planning then shares storage between tensors whose\n"
 	"                       size depends on it (a run beyond MAX fails, naming it)\n"
+	"  --bind NAME=FILE     compile for this one value of input NAME (FILE: .npy or\n"
+	"                       a TensorProto .pb): where the compiler needs the value\n"
+	"                       -- reduce/Squeeze/Unsqueeze/Slice axes, a Split, pads,\n"
+	"                       a CumSum axis, Resize scales or roi -- it uses this\n"
+	"                       one.  NAME stays an input of OUT.so, which checks that\n"
+	"                       it is given exactly this value.  The compiler's error\n"
+	"                       says which inputs need it\n"
 	"  --threads N          threads for the kernels the compiler runs itself\n"
 	"                       (constant folding); the .so uses the pool of the\n"
 	"                       process that runs it (run --threads, SB_NUM_THREADS)\n"
@@ -50,6 +57,26 @@ bool cli_parse_bound(const char *spec, relax_shape_bound *out)
 	return true;
 }
 
+bool cli_parse_bind(const char *spec, driver_bind *out)
+{
+	const char *eq = strchr(spec, '=');
+	if (!eq || eq == spec || !eq[1]) {
+		cli_error("--bind '%s' is not NAME=FILE", spec);
+		return false;
+	}
+	out->name = sb_xasprintf("%.*s", (int)(eq - spec), spec);
+	out->path = sb_xstrdup(eq + 1);
+	return true;
+}
+
+void cli_binds_free(int n, driver_bind *b)
+{
+	for (int i = 0; i < n; i++) {
+		free((char *)b[i].name);
+		free((char *)b[i].path);
+	}
+}
+
 static void print_stage_times(FILE *f, const driver_state *d)
 {
 	double total = 0;
@@ -70,6 +97,7 @@ int cli_compile(int argc, char **argv)
 	long threads = 0;
 	bool verbose = false;
 	SB_VEC(relax_shape_bound) bounds = {0};
+	SB_VEC(driver_bind) binds = {0};
 	int rc = CLI_USAGE;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -79,7 +107,7 @@ int cli_compile(int argc, char **argv)
 			goto out;
 		}
 		bool takes = !strcmp(a, "-o") || !strcmp(a, "--bound") || !strcmp(a, "--threads") ||
-			     !strcmp(a, "--dump-after");
+			     !strcmp(a, "--dump-after") || !strcmp(a, "--bind");
 		if (takes && i + 1 >= argc) {
 			rc = cli_usage_error("compile", "%s needs a value", a);
 			goto out;
@@ -91,6 +119,11 @@ int cli_compile(int argc, char **argv)
 			if (!cli_parse_bound(argv[++i], &b))
 				goto out;
 			sb_vec_push(&bounds, b);
+		} else if (!strcmp(a, "--bind")) {
+			driver_bind b;
+			if (!cli_parse_bind(argv[++i], &b))
+				goto out;
+			sb_vec_push(&binds, b);
 		} else if (!strcmp(a, "--threads")) {
 			if (!cli_parse_int(a, argv[++i], &threads) || threads < 1) {
 				rc = cli_usage_error("compile", "--threads needs a positive integer");
@@ -131,6 +164,8 @@ int cli_compile(int argc, char **argv)
 	    .threads = (int)threads,
 	    .out_path = out,
 	    .pass = {.dump_after = dump_after, .dump_file = stdout},
+	    .nbinds = (int)binds.len,
+	    .binds = binds.data,
 	};
 	driver_state d;
 	driver_state_init(&d, model, &o);
@@ -148,5 +183,7 @@ out:
 	for (size_t i = 0; i < bounds.len; i++)
 		free((char *)bounds.data[i].name);
 	sb_vec_free(&bounds);
+	cli_binds_free((int)binds.len, binds.data);
+	sb_vec_free(&binds);
 	return rc;
 }

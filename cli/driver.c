@@ -139,9 +139,111 @@ static void shape_var_names(relax_module *m, sb_strbuf *b)
 	sb_map_free(&seen);
 }
 
+/* ---- Bound inputs ---- */
+
+typedef SB_VEC(bridge_binding) binding_vec;
+
+static void bindings_free(binding_vec *v)
+{
+	for (size_t i = 0; i < v->len; i++) {
+		free((char *)v->data[i].name);
+		sb_tensor_release((sb_tensor *)v->data[i].value);
+	}
+	sb_vec_free(v);
+}
+
+static bool has_suffix(const char *s, const char *suf)
+{
+	size_t n = strlen(s), k = strlen(suf);
+	return n >= k && !strcmp(s + n - k, suf);
+}
+
+sb_status driver_read_tensor_file(const char *path, sb_tensor **t)
+{
+	if (has_suffix(path, ".npy"))
+		return sb_npy_read(path, t);
+	char *name = NULL;
+	sb_status st = sb_tensorproto_read(path, t, &name);
+	free(name);
+	return st;
+}
+
+static bool is_bound(const binding_vec *v, const char *name)
+{
+	for (size_t i = 0; i < v->len; i++)
+		if (!strcmp(v->data[i].name, name))
+			return true;
+	return false;
+}
+
+/* Binds `name` (the k-th input) to the set's input file carrying that
+ * name, else to input_<k>.pb. */
+static sb_status bind_from_set(const char *set, const char *name, int k, binding_vec *out)
+{
+	char path[4096];
+	for (int i = 0;; i++) {
+		snprintf(path, sizeof path, "%s/input_%d.pb", set, i);
+		struct stat sbuf;
+		if (stat(path, &sbuf) != 0)
+			break;
+		sb_tensor *t;
+		char *fname = NULL;
+		sb_status st = sb_tensorproto_read(path, &t, &fname);
+		if (st)
+			return st;
+		bool match = fname && !strcmp(fname, name);
+		free(fname);
+		if (match) {
+			sb_vec_push(out, ((bridge_binding){sb_xstrdup(name), t}));
+			return SB_OK;
+		}
+		sb_tensor_release(t);
+	}
+	snprintf(path, sizeof path, "%s/input_%d.pb", set, k);
+	sb_tensor *t;
+	sb_status st = sb_tensorproto_read(path, &t, NULL);
+	if (st)
+		return sb_error_prefix(st, "binding input '%s'", name);
+	sb_vec_push(out, ((bridge_binding){sb_xstrdup(name), t}));
+	return SB_OK;
+}
+
+static sb_status load_bindings(driver_state *d, binding_vec *out)
+{
+	for (int i = 0; i < d->opts.nbinds; i++) {
+		const driver_bind *b = &d->opts.binds[i];
+		sb_tensor *t;
+		if (driver_read_tensor_file(b->path, &t))
+			return sb_error_prefix(SB_ERR_INVALID, "--bind %s=%s", b->name, b->path);
+		sb_vec_push(out, ((bridge_binding){sb_xstrdup(b->name), t}));
+	}
+	if (!d->opts.bind_set)
+		return SB_OK;
+	const relay_function *f = d->relay->main;
+	int n;
+	const char **names;
+	sb_status st = bridge_inputs_needing_values(d->relay, f, &n, &names);
+	for (int i = 0; !st && i < n; i++) {
+		if (is_bound(out, names[i]))
+			continue;
+		int k = 0;
+		while (k < f->nparams && !(f->params[k]->name && !strcmp(f->params[k]->name, names[i])))
+			k++;
+		st = bind_from_set(d->opts.bind_set, names[i], k, out);
+	}
+	free(names);
+	return st;
+}
+
 sb_status driver_bridge(driver_state *d)
 {
-	sb_status st = bridge_convert(d->relay, &d->relax);
+	binding_vec bound = {0};
+	sb_status st = load_bindings(d, &bound);
+	if (!st) {
+		bridge_options o = {.nbound = (int)bound.len, .bound = bound.data};
+		st = bridge_convert_with(d->relay, &o, &d->relax);
+	}
+	bindings_free(&bound);
 	/* relax_like holds its own references to the constants. */
 	relay_module_free(d->relay);
 	d->relay = NULL;

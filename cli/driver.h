@@ -3,7 +3,9 @@
  *
  *   import          ONNX -> relay_like, types inferred (import/onnx)
  *   relay-opt       relay_optimize
- *   bridge          relay_like -> relax_like (bridge/)
+ *   bridge          relay_like -> relax_like (bridge/), with the inputs
+ *                   bound at compile time (--bind, bind_set) checked at
+ *                   run time
  *   normalize       Normalize
  *   legalize        LegalizeOps: high-level ops -> call_tir of PrimFuncs
  *   fold            FoldConstant, PrimFuncs evaluated by the LLVM JIT
@@ -57,6 +59,13 @@ typedef enum driver_stage {
 /* "import", "relay-opt", ... */
 const char *driver_stage_name(driver_stage s);
 
+/* --bind NAME=FILE: input NAME bound at compile time to the tensor in FILE
+ * (.npy, else an ONNX TensorProto .pb); bridge.h: bridge_options. */
+typedef struct driver_bind {
+	const char *name;
+	const char *path;
+} driver_bind;
+
 typedef struct driver_opts {
 	int nbounds;
 	const relax_shape_bound *bounds; /* --bound NAME=MAX */
@@ -64,6 +73,13 @@ typedef struct driver_opts {
 	const char *out_path;		 /* the .so DRIVER_EMIT writes */
 	relax_pass_opts pass;		 /* --dump-after for relax passes */
 	bool no_schedule;		 /* keep PrimFuncs unscheduled (debugging) */
+	int nbinds;
+	const driver_bind *binds; /* --bind NAME=FILE */
+	/* A test_data_set folder: the inputs the bridge needs values for
+	 * (bridge_inputs_needing_values) that --bind does not give are bound
+	 * to its input_K.pb (matched by the name the file carries, else by
+	 * position) -- `check --engine compiled`. */
+	const char *bind_set;
 } driver_opts;
 
 /* Everything that flows through the pipeline; driver_state_free releases
@@ -112,6 +128,9 @@ void driver_pass_names(sb_strbuf *b);
 /* The pipeline, from import through `last` (DRIVER_EMIT: the whole
  * compile; opts.out_path must then be set). */
 sb_status driver_run(driver_state *d, driver_stage last);
+
+/* A tensor file: .npy, else an ONNX TensorProto (.pb). */
+sb_status driver_read_tensor_file(const char *path, sb_tensor **t);
 
 /* Compiles `onnx` to the .so `out`. */
 sb_status driver_compile_file(const char *onnx, const char *out, const driver_opts *opts);

@@ -16,7 +16,8 @@
 static const char run_help[] =
 	"usage: shapebridge run MODEL.(onnx|so) [--input NAME=FILE.npy | NAME=DxDx... ...]\n"
 	"                      [--output DIR] [--repeat N] [--seed S] [--stats] [--threads N]\n"
-	"                      [--engine compiled|reference] [--bound NAME=MAX ...] [--optimize]\n"
+	"                      [--engine compiled|reference] [--bound NAME=MAX ...]\n"
+	"                      [--bind NAME=FILE ...] [--optimize]\n"
 	"\n"
 	"  --input NAME=FILE.npy   feed a .npy file to input NAME\n"
 	"  --input NAME=1x3x224x224\n"
@@ -35,6 +36,8 @@ static const char run_help[] =
 	"                          a .so always runs compiled\n"
 	"  --engine reference      the relay_like reference interpreter (a .onnx only)\n"
 	"  --bound NAME=MAX        (compiled .onnx) as 'shapebridge compile --bound'\n"
+	"  --bind NAME=FILE        (compiled .onnx) as 'shapebridge compile --bind'; FILE\n"
+	"                          (.npy or .pb) is also input NAME unless --input gives it\n"
 	"  --optimize              (reference) run the relay_like optimizations first\n"
 	"\n"
 	"An input that is not given is an error, unless all its dims are static (then\n"
@@ -340,6 +343,7 @@ int cli_run(int argc, char **argv)
 	long repeat = 1, seed = 0, threads = 0;
 	SB_VEC(const char *) specs = {0};
 	SB_VEC(relax_shape_bound) bounds = {0};
+	SB_VEC(driver_bind) binds = {0};
 	run_model rm = {0};
 	sb_tensor **inputs = NULL, **outputs = NULL;
 	double *times = NULL;
@@ -353,7 +357,7 @@ int cli_run(int argc, char **argv)
 		}
 		bool takes = !strcmp(a, "--input") || !strcmp(a, "--output") || !strcmp(a, "--repeat") ||
 			     !strcmp(a, "--seed") || !strcmp(a, "--threads") || !strcmp(a, "--engine") ||
-			     !strcmp(a, "--bound");
+			     !strcmp(a, "--bound") || !strcmp(a, "--bind");
 		if (takes && i + 1 >= argc) {
 			rc = cli_usage_error("run", "%s needs a value", a);
 			goto out;
@@ -387,6 +391,11 @@ int cli_run(int argc, char **argv)
 			if (!cli_parse_bound(argv[++i], &b))
 				goto out;
 			sb_vec_push(&bounds, b);
+		} else if (!strcmp(a, "--bind")) {
+			driver_bind b;
+			if (!cli_parse_bind(argv[++i], &b))
+				goto out;
+			sb_vec_push(&binds, b);
 		} else if (!strcmp(a, "--optimize")) {
 			optimize = true;
 		} else if (!strcmp(a, "--stats")) {
@@ -411,16 +420,17 @@ int cli_run(int argc, char **argv)
 		rc = cli_usage_error("run", "--engine reference runs a .onnx model, not '%s'", model_path);
 		goto out;
 	}
-	if (reference && (stats || bounds.len)) {
-		rc = cli_usage_error("run", "--stats and --bound go with the compiled engine");
+	if (reference && (stats || bounds.len || binds.len)) {
+		rc = cli_usage_error("run", "--stats, --bound and --bind go with the compiled engine");
 		goto out;
 	}
 	if (!reference && optimize) {
 		rc = cli_usage_error("run", "--optimize goes with --engine reference (the compiler always optimizes)");
 		goto out;
 	}
-	if (!is_onnx && bounds.len) {
-		rc = cli_usage_error("run", "--bound is a compile option: '%s' is already compiled", model_path);
+	if (!is_onnx && (bounds.len || binds.len)) {
+		rc = cli_usage_error("run", "--%s is a compile option: '%s' is already compiled",
+				     bounds.len ? "bound" : "bind", model_path);
 		goto out;
 	}
 	if (threads > 0)
@@ -428,7 +438,10 @@ int cli_run(int argc, char **argv)
 
 	rc = CLI_FAIL;
 	double t0 = cli_now();
-	driver_opts dopts = {.nbounds = (int)bounds.len, .bounds = bounds.data};
+	driver_opts dopts = {.nbounds = (int)bounds.len,
+			     .bounds = bounds.data,
+			     .nbinds = (int)binds.len,
+			     .binds = binds.data};
 	sb_status st = reference ? prepare_reference(&rm, model_path, optimize)
 				 : prepare_compiled(&rm, model_path, &dopts);
 	rm.t_prepare = cli_now() - t0;
@@ -482,6 +495,14 @@ int cli_run(int argc, char **argv)
 			goto out;
 		}
 	}
+	/* A bound input not given otherwise is the value it was bound to. */
+	for (size_t b = 0; b < binds.len; b++)
+		for (int i = 0; i < rm.ninputs; i++)
+			if (!inputs[i] && !strcmp(rm.inputs[i].name, binds.data[b].name) &&
+			    driver_read_tensor_file(binds.data[b].path, &inputs[i])) {
+				cli_error("input '%s': %s", rm.inputs[i].name, sb_last_error());
+				goto out;
+			}
 	for (int i = 0; i < rm.ninputs; i++) {
 		if (inputs[i])
 			continue;
@@ -554,6 +575,8 @@ out:
 	for (size_t i = 0; i < bounds.len; i++)
 		free((char *)bounds.data[i].name);
 	sb_vec_free(&bounds);
+	cli_binds_free((int)binds.len, binds.data);
+	sb_vec_free(&binds);
 	run_model_free(&rm);
 	return rc;
 }

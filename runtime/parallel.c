@@ -35,6 +35,39 @@ void sb_set_num_threads(int n)
 	omp_set_num_threads(sb_get_num_threads());
 }
 
+/* Shared by the threads of one sb_parallel_for: the next index not yet
+ * handed out. */
+typedef struct par_work {
+	int64_t next;
+	int64_t n, min_chunk;
+	int nt;
+} par_work;
+
+/* Guided self-scheduling: each claim takes a share of what is left
+ * (remaining / (2 * threads), at least min_chunk), so the first chunks are
+ * big and contiguous and the last ones small.  A thread that is held up --
+ * preempted, or its vCPU descheduled by the host -- costs the call only
+ * its current chunk; the others take the rest.  Static halves would make
+ * the whole call wait for the slow thread. */
+static bool par_claim(par_work *w, int64_t *begin, int64_t *end)
+{
+	int64_t b = __atomic_load_n(&w->next, __ATOMIC_RELAXED);
+	for (;;) {
+		if (b >= w->n)
+			return false;
+		int64_t c = (w->n - b) / (2 * (int64_t)w->nt);
+		if (c < w->min_chunk)
+			c = w->min_chunk;
+		int64_t e = b + c < w->n ? b + c : w->n;
+		if (__atomic_compare_exchange_n(&w->next, &b, e, true, __ATOMIC_RELAXED,
+						__ATOMIC_RELAXED)) {
+			*begin = b;
+			*end = e;
+			return true;
+		}
+	}
+}
+
 void sb_parallel_for(int64_t n, void (*body)(int64_t begin, int64_t end, void *env), void *env)
 {
 	if (n <= 0)
@@ -48,14 +81,15 @@ void sb_parallel_for(int64_t n, void (*body)(int64_t begin, int64_t end, void *e
 		body(0, n, env);
 		return;
 	}
+	/* The smallest chunk: an eighth of an even share, so a big loop is
+	 * claimed in a few dozen pieces at most. */
+	par_work w = {.next = 0, .n = n, .nt = nt, .min_chunk = n / ((int64_t)nt * 8)};
+	if (w.min_chunk < 1)
+		w.min_chunk = 1;
 #pragma omp parallel num_threads(nt)
 	{
-		int64_t t = omp_get_thread_num(), T = omp_get_num_threads();
-		/* Static chunks: the first n % T threads take one extra index. */
-		int64_t q = n / T, r = n % T;
-		int64_t begin = t * q + (t < r ? t : r);
-		int64_t end = begin + q + (t < r ? 1 : 0);
-		if (begin < end)
+		int64_t begin, end;
+		while (par_claim(&w, &begin, &end))
 			body(begin, end, env);
 	}
 }

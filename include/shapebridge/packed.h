@@ -125,8 +125,11 @@ SB_API sb_packed_fn sb_func_lookup(const char *name);
 
 /* ---- Threads ---- */
 
-/* Runs body(begin, end, env) over [0, n) split into static contiguous
- * chunks, one per thread of the shared OpenMP pool.  Inside a parallel
+/* Runs body(begin, end, env) over [0, n) on the threads of the shared
+ * OpenMP pool, each call on one contiguous chunk; the chunks are claimed
+ * as the threads come free (big ones first, then smaller), so one slow
+ * thread does not hold up the rest.  Every index is run exactly once, in
+ * no fixed order and with no fixed thread.  Inside a parallel
  * region it runs serially (no nested oversubscription).  The body cannot
  * fail: kernels check everything before they loop. */
 SB_API void sb_parallel_for(int64_t n, void (*body)(int64_t begin, int64_t end, void *env),

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "runtime/runtime.h"
@@ -39,10 +40,13 @@ static void check_cover(int threads)
 		sb_parallel_for(n, cover_body, &env);
 		for (int64_t i = 0; i < n; i++)
 			assert_int_equal(env.hits[i], 1);
-		/* One chunk per thread (never more threads than indices), none
-		 * for n = 0. */
-		int expect = n == 0 ? 0 : (int)(n < threads ? n : threads);
-		assert_int_equal(env.chunks, expect);
+		/* None for n = 0; one with one thread; otherwise at least one
+		 * and, as every claim but the last takes at least an eighth of
+		 * an even share, fewer than 16 per thread. */
+		if (n == 0 || threads == 1)
+			assert_int_equal(env.chunks, n == 0 ? 0 : 1);
+		else
+			assert_true(env.chunks >= 1 && env.chunks <= 16 * threads);
 		assert_true(env.max_thread < threads);
 		free(env.hits);
 	}
@@ -80,6 +84,46 @@ static void test_nested_runs_serially(void **state)
 	assert_int_equal(env.inner_indices, 40);
 }
 
+typedef struct stall_env {
+	int64_t n;
+	int done;	   /* indices finished by chunks not holding index 0 */
+	int first_len;	   /* length of the chunk holding index 0 */
+	int timed_out;
+} stall_env;
+
+static void stall_body(int64_t begin, int64_t end, void *p)
+{
+	stall_env *env = p;
+	if (begin != 0) {
+		__atomic_add_fetch(&env->done, (int)(end - begin), __ATOMIC_RELAXED);
+		return;
+	}
+	/* The thread holding index 0 is "held up" until everything outside its
+	 * own chunk has been run by the other thread (or 20 s pass). */
+	int64_t rest = env->n - end;
+	env->first_len = (int)(end - begin);
+	for (int ms = 0; __atomic_load_n(&env->done, __ATOMIC_ACQUIRE) < rest; ms++) {
+		if (ms == 20000) {
+			env->timed_out = 1;
+			return;
+		}
+		struct timespec ts = {0, 1000000};
+		nanosleep(&ts, NULL);
+	}
+}
+
+static void test_slow_thread_does_not_hold_up_the_rest(void **state)
+{
+	/* The stalled thread holds less than an even share: the other runs
+	 * the rest (with fixed halves each would hold exactly 32). */
+	sb_set_num_threads(2);
+	stall_env env = {.n = 64};
+	sb_parallel_for(env.n, stall_body, &env);
+	assert_false(env.timed_out);
+	assert_true(env.first_len > 0 && env.first_len < 32);
+	assert_int_equal(env.done, 64 - env.first_len);
+}
+
 static void test_default_from_env(void **state)
 {
 	/* main() set SB_NUM_THREADS=3 before the runtime first looked. */
@@ -100,6 +144,7 @@ int main(void)
 		cmocka_unit_test(test_cover_1_thread),
 		cmocka_unit_test(test_cover_2_threads),
 		cmocka_unit_test(test_nested_runs_serially),
+		cmocka_unit_test(test_slow_thread_does_not_hold_up_the_rest),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

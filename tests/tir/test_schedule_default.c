@@ -334,13 +334,22 @@ static void test_default_dense_transposed(void **state)
 	assert_contains(t, "alloc B_local: Buffer(float32, [32, 16], scope=\"local\")");
 	assert_contains(t, "B_local[v1, v0 - j_0 * 16] = B[v0, v1]");
 	free(t);
-	/* N = 40: one vector a row, 12 rows; K = 1200: a 1200 x 8 panel
-	 * would not fit the stack; B is packed whole first */
+	/* N = 40: one vector a row, 12 rows; K = 1200: the 1200 x 8 panel
+	 * (37.5 KiB) fits a parallel loop's stack and is packed per column
+	 * block */
 	f = fx_matmul(m, I(40), I(1200), true);
 	int64_t vals2[] = {3};
 	t = scheduled(f, &g, 1, &m, vals2, 1, 1e-4);
-	assert_contains(t, "alloc B_local: Buffer(float32, [1200, 40], scope=\"local\") {\n"
-			   "    for (ax1, 0, 1200) parallel {");
+	assert_contains(t, "for (j_0, 0, 5) parallel {\n"
+			   "    alloc B_local: Buffer(float32, [1200, 8], scope=\"local\") {");
+	assert_contains(t, "alloc C_local: Buffer(float32, [12, 8], scope=\"local\")");
+	free(t);
+	/* K = 4800: a 4800 x 8 panel (150 KiB) would not fit the stack; B
+	 * is packed whole first */
+	f = fx_matmul(m, I(40), I(4800), true);
+	t = scheduled(f, &g, 1, &m, vals2, 1, 1e-3);
+	assert_contains(t, "alloc B_local: Buffer(float32, [4800, 40], scope=\"local\") {\n"
+			   "    for (ax1, 0, 4800) parallel {");
 	assert_contains(t, "alloc C_local: Buffer(float32, [12, 8], scope=\"local\")");
 	free(t);
 }

@@ -816,7 +816,7 @@ sb_status tir_schedule_default_cpu(tir_ctx *ctx, tir_func *f, const tir_target *
 	if (!d.t.parallel_min)
 		d.t.parallel_min = 4096;
 	if (!d.t.local_max_bytes)
-		d.t.local_max_bytes = 32 * 1024;
+		d.t.local_max_bytes = 128 * 1024;
 	sb_map_init(&d.done);
 	inline_producers(&d);
 	int n;

@@ -59,7 +59,7 @@ tir_func *tir_vectorize_loops(tir_ctx *ctx, const tir_func *f, int vector_bits);
 /* Allocations of at most this many bytes with a constant size live on the
  * stack (the code generator's alloca); bigger or symbolic ones come from
  * the runtime's workspace and can fail, which a closure cannot report. */
-#define TIR_STACK_ALLOC_MAX_BYTES (32 * 1024)
+#define TIR_STACK_ALLOC_MAX_BYTES (128 * 1024)
 
 /* One outlined parallel loop.  func is
  *   @NAME_parK(begin: int64, end: int64, <scalar captures>, <buffer captures>) {

@@ -186,7 +186,7 @@ typedef struct tir_target {
 	int k_unroll;	       /* unroll of the reduction loop in the micro-kernel (4) */
 	int64_t pack_min_rows; /* pack B when M is at least this, or symbolic (24) */
 	int64_t parallel_min;  /* no parallel loop over fewer elements than this (4096) */
-	int64_t local_max_bytes; /* largest buffer made inside a parallel loop (32 KiB: what
+	int64_t local_max_bytes; /* largest buffer made inside a parallel loop (128 KiB: what
 				    lowering keeps on the stack) */
 } tir_target;
 

@@ -48,6 +48,9 @@ typedef struct ev {
 	uint32_t nexprs;
 	ev_buf *bufs;
 	uint32_t nbufs;
+	/* Inside an if with a vector condition: a store runs in the lanes
+	 * where this is true only (and only their loads are evaluated). */
+	const tir_expr *lane_mask;
 	sb_status st;
 } ev;
 
@@ -823,6 +826,8 @@ static void exec_store(ev *E, const tir_stmt *s)
 		lanes = SB_MAX(lanes, (int)s->u.store.indices[i]->type.lanes);
 	for (int l = 0; l < lanes && !E->st; l++) {
 		E->epoch++;
+		if (E->lane_mask && !eval(E, E->lane_mask, l).i)
+			continue;
 		ev_val v = eval(E, s->u.store.value, l);
 		int64_t k = elem_index(E, B, tb, s->u.store.nindices, s->u.store.indices, l, true);
 		if (k >= 0 && !E->st)
@@ -897,6 +902,15 @@ static void exec(ev *E, const tir_stmt *s)
 		buf_free(E, s->u.alloc.buffer);
 		break;
 	case TIR_STMT_IF:
+		if (s->u.if_.cond->type.lanes > 1) {
+			/* Per-lane predication (VectorizeLoops): the verifier
+			 * allows only stores under it, no else. */
+			const tir_expr *outer = E->lane_mask;
+			E->lane_mask = s->u.if_.cond;
+			exec(E, s->u.if_.then_case);
+			E->lane_mask = outer;
+			break;
+		}
 		if (eval_top(E, s->u.if_.cond, 0).i)
 			exec(E, s->u.if_.then_case);
 		else

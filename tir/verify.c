@@ -223,6 +223,24 @@ static sb_status expr_ok(verifier *v, const tir_expr *e)
 	return v->status;
 }
 
+/* s is stores of `lanes` lanes (a vector index), alone or in a sequence. */
+static bool lane_stores_only(const tir_stmt *s, int lanes)
+{
+	if (s->kind == TIR_STMT_SEQ) {
+		for (int i = 0; i < s->u.seq.n; i++) {
+			if (!lane_stores_only(s->u.seq.stmts[i], lanes))
+				return false;
+		}
+		return true;
+	}
+	if (s->kind != TIR_STMT_BUFFER_STORE)
+		return false;
+	int l = 1;
+	for (int i = 0; i < s->u.store.nindices; i++)
+		l = SB_MAX(l, (int)s->u.store.indices[i]->type.lanes);
+	return l == lanes;
+}
+
 static sb_status expect_type(verifier *v, const tir_expr *e, tir_type want, const char *what)
 {
 	if (expr_ok(v, e))
@@ -384,6 +402,20 @@ static sb_status check_stmt(verifier *v, const tir_stmt *s)
 		undeclare_buffer(v, s->u.alloc.buffer);
 		break;
 	case TIR_STMT_IF:
+		if (s->u.if_.cond->type.lanes > 1) {
+			/* Per-lane predication: stores of as many lanes, nothing
+			 * else, no else branch. */
+			int lanes = s->u.if_.cond->type.lanes;
+			expect_type(v, s->u.if_.cond, tir_type_vector(SB_BOOL, lanes),
+				    "if condition");
+			if (!v->status && (s->u.if_.else_case ||
+					   !lane_stores_only(s->u.if_.then_case, lanes)))
+				return fail(v, "an if on a %d-lane condition may only hold stores "
+					       "of %d lanes (and no else)",
+					    lanes, lanes);
+			check_stmt(v, s->u.if_.then_case);
+			break;
+		}
 		expect_type(v, s->u.if_.cond, TIR_BOOL_TYPE, "if condition");
 		check_stmt(v, s->u.if_.then_case);
 		if (s->u.if_.else_case)

@@ -141,6 +141,7 @@ void sb_llvm_cg_init(sb_llvm_cg *g, sb_llvm_module *m, const tir_lowered *low, L
 	g->low = low;
 	sb_map_init(&g->vars);
 	sb_map_init(&g->memo);
+	sb_map_init(&g->stack_elems);
 	g->alloca_bb = sb_llvm_block(g, "allocas");
 	LLVMPositionBuilderAtEnd(g->b, sb_llvm_block(g, "start"));
 }
@@ -153,6 +154,7 @@ void sb_llvm_cg_free(sb_llvm_cg *g)
 	LLVMDisposeBuilder(g->b);
 	sb_map_free(&g->vars);
 	sb_map_free(&g->memo);
+	sb_map_free(&g->stack_elems);
 	sb_vec_free(&g->heap);
 }
 
@@ -557,6 +559,122 @@ static unsigned elem_align(sb_dtype dt)
 	return (unsigned)sb_dtype_size(dt);
 }
 
+/* ---- Masked vector accesses (inside an if on a vector condition) ---- */
+
+static LLVMValueRef call_overloaded(sb_llvm_cg *g, const char *name, LLVMTypeRef *tys,
+				    LLVMValueRef *args, int nargs)
+{
+	unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
+	SB_ASSERT(id != 0);
+	LLVMValueRef fn = LLVMGetIntrinsicDeclaration(g->m->mod, id, tys, 2);
+	LLVMTypeRef fty = LLVMIntrinsicGetType(g->c, id, tys, 2);
+	return LLVMBuildCall2(g->b, fty, fn, args, (unsigned)nargs, "");
+}
+
+/* For a buffer on the stack (constant size n): base >= 0 && base + lanes
+ * <= n, i.e. a whole vector at base lies inside it.  NULL for other
+ * buffers.  In an unrolled register tile base is a constant, the test
+ * folds, and the access becomes a plain load or a blend that SROA keeps
+ * in registers; a masked store would pin the tile to memory. */
+static LLVMValueRef whole_vector_inside(sb_llvm_cg *g, tir_buffer *buf, LLVMValueRef base,
+					int lanes)
+{
+	void *v;
+	if (!sb_map_get(&g->stack_elems, (uintptr_t)buf, &v))
+		return NULL;
+	int64_t n = (int64_t)(uintptr_t)v - 1;
+	LLVMTypeRef it = LLVMTypeOf(base);
+	LLVMValueRef lo = LLVMBuildICmp(g->b, LLVMIntSGE, base, LLVMConstInt(it, 0, false), "");
+	LLVMValueRef hi = LLVMBuildICmp(g->b, LLVMIntSLE, base,
+					LLVMConstInt(it, (unsigned long long)(n - lanes), true), "");
+	return LLVMBuildAnd(g->b, lo, hi, "");
+}
+
+static LLVMValueRef align_const(sb_llvm_cg *g, sb_dtype dt)
+{
+	return sb_llvm_const_i32(g, (int32_t)elem_align(dt));
+}
+
+/* Lanes of buf at index ix (a vector) where g->mask is set; the others
+ * are undefined and never read from memory. */
+static LLVMValueRef masked_load(sb_llvm_cg *g, tir_buffer *buf, tir_expr *ix, int lanes)
+{
+	LLVMTypeRef mt = sb_llvm_mem_type(g, buf->dtype), vt = LLVMVectorType(mt, lanes);
+	LLVMValueRef undef = LLVMGetUndef(vt);
+	if (!is_contiguous_ramp(ix)) {
+		LLVMValueRef ptrs = elem_ptr(g, buf, index_expr(g, ix));
+		LLVMTypeRef tys[2] = {vt, LLVMTypeOf(ptrs)};
+		LLVMValueRef args[4] = {ptrs, align_const(g, buf->dtype), g->mask, undef};
+		return call_overloaded(g, "llvm.masked.gather", tys, args, 4);
+	}
+	LLVMValueRef base = index_expr(g, ix->ops[0]);
+	LLVMValueRef p = LLVMBuildBitCast(g->b, elem_ptr(g, buf, base), LLVMPointerType(vt, 0), "");
+	LLVMValueRef inside = whole_vector_inside(g, buf, base, lanes);
+	LLVMBasicBlockRef plain_bb = NULL, masked_bb = NULL, done = NULL;
+	LLVMValueRef plain = NULL;
+	if (inside) {
+		plain_bb = sb_llvm_block(g, "mload.plain");
+		masked_bb = sb_llvm_block(g, "mload.masked");
+		done = sb_llvm_block(g, "mload.end");
+		LLVMBuildCondBr(g->b, inside, plain_bb, masked_bb);
+		LLVMPositionBuilderAtEnd(g->b, plain_bb);
+		plain = LLVMBuildLoad2(g->b, vt, p, "");
+		LLVMSetAlignment(plain, elem_align(buf->dtype));
+		LLVMBuildBr(g->b, done);
+		LLVMPositionBuilderAtEnd(g->b, masked_bb);
+	}
+	LLVMTypeRef tys[2] = {vt, LLVMTypeOf(p)};
+	LLVMValueRef args[4] = {p, align_const(g, buf->dtype), g->mask, undef};
+	LLVMValueRef m = call_overloaded(g, "llvm.masked.load", tys, args, 4);
+	if (!inside)
+		return m;
+	LLVMBuildBr(g->b, done);
+	LLVMPositionBuilderAtEnd(g->b, done);
+	LLVMValueRef phi = LLVMBuildPhi(g->b, vt, "");
+	LLVMValueRef vals[2] = {plain, m};
+	LLVMBasicBlockRef from[2] = {plain_bb, masked_bb};
+	LLVMAddIncoming(phi, vals, from, 2);
+	return phi;
+}
+
+/* v (in memory form) to the lanes of buf at ix where g->mask is set. */
+static void masked_store(sb_llvm_cg *g, tir_buffer *buf, tir_expr *ix, LLVMValueRef v, int lanes)
+{
+	LLVMTypeRef vt = LLVMTypeOf(v);
+	if (!is_contiguous_ramp(ix)) {
+		LLVMValueRef ptrs = elem_ptr(g, buf, index_expr(g, ix));
+		LLVMTypeRef tys[2] = {vt, LLVMTypeOf(ptrs)};
+		LLVMValueRef args[4] = {v, ptrs, align_const(g, buf->dtype), g->mask};
+		call_overloaded(g, "llvm.masked.scatter", tys, args, 4);
+		return;
+	}
+	LLVMValueRef base = index_expr(g, ix->ops[0]);
+	LLVMValueRef p = LLVMBuildBitCast(g->b, elem_ptr(g, buf, base), LLVMPointerType(vt, 0), "");
+	LLVMValueRef inside = whole_vector_inside(g, buf, base, lanes);
+	LLVMBasicBlockRef done = NULL;
+	if (inside) {
+		/* a blend: the lanes outside the mask keep their value */
+		LLVMBasicBlockRef blend_bb = sb_llvm_block(g, "mstore.blend"),
+				  masked_bb = sb_llvm_block(g, "mstore.masked");
+		done = sb_llvm_block(g, "mstore.end");
+		LLVMBuildCondBr(g->b, inside, blend_bb, masked_bb);
+		LLVMPositionBuilderAtEnd(g->b, blend_bb);
+		LLVMValueRef old = LLVMBuildLoad2(g->b, vt, p, "");
+		LLVMSetAlignment(old, elem_align(buf->dtype));
+		LLVMValueRef nv = LLVMBuildSelect(g->b, g->mask, v, old, "");
+		LLVMSetAlignment(LLVMBuildStore(g->b, nv, p), elem_align(buf->dtype));
+		LLVMBuildBr(g->b, done);
+		LLVMPositionBuilderAtEnd(g->b, masked_bb);
+	}
+	LLVMTypeRef tys[2] = {vt, LLVMTypeOf(p)};
+	LLVMValueRef args[4] = {v, p, align_const(g, buf->dtype), g->mask};
+	call_overloaded(g, "llvm.masked.store", tys, args, 4);
+	if (inside) {
+		LLVMBuildBr(g->b, done);
+		LLVMPositionBuilderAtEnd(g->b, done);
+	}
+}
+
 static LLVMValueRef load(sb_llvm_cg *g, tir_expr *e)
 {
 	tir_buffer *buf = e->u.buffer;
@@ -565,6 +683,8 @@ static LLVMValueRef load(sb_llvm_cg *g, tir_expr *e)
 	int lanes = e->type.lanes;
 	LLVMTypeRef mt = sb_llvm_mem_type(g, buf->dtype);
 	LLVMValueRef v;
+	if (g->mask && lanes > 1)
+		return from_mem(g, masked_load(g, buf, ix, lanes), buf->dtype, lanes);
 	if (lanes == 1 || is_contiguous_ramp(ix)) {
 		LLVMValueRef p = elem_ptr(g, buf, index_expr(g, lanes == 1 ? ix : ix->ops[0]));
 		LLVMTypeRef ty = mt;
@@ -670,6 +790,10 @@ static void store(sb_llvm_cg *g, tir_stmt *s)
 	LLVMValueRef v = buf->scope && !strcmp(buf->scope, "local") ? mul_add(g, s->u.store.value)
 								     : NULL;
 	v = to_mem(g, v ? v : expr(g, s->u.store.value), buf->dtype, lanes);
+	if (g->mask && lanes > 1) {
+		masked_store(g, buf, ix, v, lanes);
+		return;
+	}
 	if (lanes == 1 || is_contiguous_ramp(ix)) {
 		LLVMValueRef p = elem_ptr(g, buf, index_expr(g, lanes == 1 ? ix : ix->ops[0]));
 		if (lanes > 1)
@@ -788,6 +912,7 @@ static void allocate(sb_llvm_cg *g, tir_stmt *s)
 	if (constant && n * esize <= TIR_STACK_ALLOC_MAX_BYTES) {
 		LLVMValueRef a =
 		    entry_alloca(g, LLVMArrayType(mt, (unsigned)(n ? n : 1)), 64, buf->name);
+		sb_map_put(&g->stack_elems, (uintptr_t)buf, (void *)(uintptr_t)(n + 1));
 		sb_llvm_bind(g, buf->data, LLVMBuildBitCast(g->b, a, LLVMPointerType(mt, 0), ""));
 		stmt(g, s->u.alloc.body);
 		return;
@@ -814,9 +939,33 @@ static void allocate(sb_llvm_cg *g, tir_stmt *s)
 	sb_llvm_call_rt(g, SB_LLVM_RT_WORKSPACE_FREE, &p, 1);
 }
 
+/* if (mask) { stores }, mask a vector: the stores and their loads run in
+ * the lanes where it is set, skipped when it is set in none.  (A scalar
+ * load under it is then one some lane of the source program makes.) */
+static void lane_if(sb_llvm_cg *g, tir_stmt *s)
+{
+	LLVMBuilderRef b = g->b;
+	SB_ASSERT(!g->mask && !s->u.if_.else_case); /* the verifier's rule */
+	LLVMValueRef m = expr(g, s->u.if_.cond);
+	LLVMValueRef any = sb_llvm_call_intrinsic(g, "llvm.vector.reduce.or", &m, 1);
+	LLVMBasicBlockRef then_bb = sb_llvm_block(g, "lanes.then"), done = sb_llvm_block(g, "lanes.end");
+	LLVMBuildCondBr(b, any, then_bb, done);
+	LLVMPositionBuilderAtEnd(b, then_bb);
+	g->mask = m;
+	stmt(g, s->u.if_.then_case);
+	g->mask = NULL;
+	LLVMBuildBr(b, done);
+	LLVMPositionBuilderAtEnd(b, done);
+	memo_clear(g);
+}
+
 static void if_then_else(sb_llvm_cg *g, tir_stmt *s)
 {
 	LLVMBuilderRef b = g->b;
+	if (s->u.if_.cond->type.lanes > 1) {
+		lane_if(g, s);
+		return;
+	}
 	LLVMValueRef cond = expr(g, s->u.if_.cond);
 	LLVMBasicBlockRef then_bb = sb_llvm_block(g, "if.then"), done = sb_llvm_block(g, "if.end");
 	LLVMBasicBlockRef else_bb = s->u.if_.else_case ? sb_llvm_block(g, "if.else") : done;

@@ -55,6 +55,8 @@ typedef struct sb_llvm_cg {
 	sb_map vars;		   /* tir Var -> LLVMValueRef */
 	sb_map memo;		   /* tir_expr -> LLVMValueRef, within one statement */
 	SB_VEC(LLVMValueRef) heap; /* live workspace blocks, freed on an error exit */
+	LLVMValueRef mask;	   /* inside an if on a vector condition: its lanes */
+	sb_map stack_elems;	   /* tir_buffer -> elements + 1, for stack buffers */
 } sb_llvm_cg;
 
 /* Types. */

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 
 #include "fixtures.h"
+#include "tir/transform/transform.h"
 
 static tir_ctx *C;
 
@@ -481,6 +482,72 @@ static void test_casts_select_bool(void **state)
 	sb_llvm_jit_free(j);
 }
 
+/* A vectorized split tail under its per-lane guard, through every masked
+ * access of the code generator:
+ *   for (o, 0, (n + 7) // 8) alloc T[16] (stack)
+ *     for (j, 0, 8) vectorized: if (o * 8 + j < n) {
+ *       T[j + 4] = X[i] * 2        stack tile: blend
+ *       Y[i] = T[j + 4] + 1        load from the tile; contiguous masked store
+ *       R[n - 1 - i] = X[n - 1 - i]  stride -1: masked gather and scatter
+ *       B[i] = X[i] > 0            bool (bytes in memory)
+ *     }                             (i = o * 8 + j)
+ * Tensors are exactly n long, so a lane the mask leaves out would read or
+ * write past them. */
+static void test_masked_tail(void **state)
+{
+	tir_expr *n = tir_shape_var(C, "n");
+	tir_buffer *x = tir_buffer_new(C, "X", SB_F32, 1, &n), *y = tir_buffer_new(C, "Y", SB_F32, 1, &n),
+		   *r = tir_buffer_new(C, "R", SB_F32, 1, &n), *bb = tir_buffer_new(C, "B", SB_BOOL, 1, &n);
+	tir_expr *sixteen = tir_int(C, 16);
+	tir_buffer *t = tir_buffer_new(C, "T", SB_F32, 1, &sixteen);
+	tir_expr *o = fx_loopvar(C, "o"), *j = fx_loopvar(C, "j");
+	tir_expr *i = tir_add(C, tir_mul(C, o, tir_int(C, 8)), j);
+	tir_expr *ti = tir_add(C, j, tir_int(C, 4));
+	tir_expr *rev = tir_sub(C, tir_sub(C, n, tir_int(C, 1)), i);
+	tir_expr *xi = tir_load(C, x, 1, &i);
+	tir_stmt *body[4] = {
+	    tir_store(C, t, tir_mul(C, xi, tir_f32(C, 2.0)), 1, &ti),
+	    tir_store(C, y, tir_add(C, tir_load(C, t, 1, &ti), tir_f32(C, 1.0)), 1, &i),
+	    tir_store(C, r, tir_load(C, x, 1, &rev), 1, &rev),
+	    tir_store(C, bb, tir_gt(C, xi, tir_f32(C, 0.0)), 1, &i),
+	};
+	tir_stmt *guarded = tir_if(C, tir_lt(C, i, n), tir_seq(C, 4, body), NULL);
+	tir_stmt *loop = tir_for(
+	    C, o, tir_int(C, 0), tir_floordiv(C, tir_add(C, n, tir_int(C, 7)), tir_int(C, 8)),
+	    TIR_FOR_SERIAL,
+	    tir_allocate(C, t, tir_for(C, j, tir_int(C, 0), tir_int(C, 8), TIR_FOR_VECTORIZED, guarded)));
+	tir_param ps[4] = {tir_param_buffer(x), tir_param_buffer(y), tir_param_buffer(r),
+			   tir_param_buffer(bb)};
+	tir_func *f = tir_func_new(C, "masked_tail", 4, ps, loop);
+	/* it is vectorized: the lowered form holds the lane mask */
+	tir_lowered *low;
+	if (tir_lower(C, f, NULL, &low))
+		fail_msg("lower: %s", sb_last_error());
+	char *text = tir_lowered_to_string(low);
+	assert_contains(text, "if (ramp(o * 8, 1, 8) < broadcast(n, 8)) {");
+	assert_contains(text, "T[ramp(4, 1, 8)]");
+	free(text);
+	sb_llvm_jit *jj;
+	sb_packed_fn fn = jit(f, &jj);
+	const int64_t sizes[] = {1, 7, 8, 13, 97};
+	for (size_t s = 0; s < SB_ARRAY_LEN(sizes); s++) {
+		int64_t len = sizes[s];
+		sb_tensor *ts[4] = {fx_tensor(SB_F32, 1, &len, 5), sb_tensor_new(SB_F32, 1, &len),
+				    sb_tensor_new(SB_F32, 1, &len), sb_tensor_new(SB_BOOL, 1, &len)};
+		if (fx_call(fn, ts, 4))
+			fail_msg("%s", sb_last_error());
+		for (int64_t k = 0; k < len; k++) {
+			float v = fdata(ts[0])[k];
+			assert_close(fdata(ts[1])[k], 2.0f * v + 1.0f, 1e-6);
+			assert_close(fdata(ts[2])[k], v, 0);
+			assert_int_equal(((uint8_t *)sb_tensor_data(ts[3]))[k], v > 0.0f);
+		}
+		for (int q = 0; q < 4; q++)
+			sb_tensor_release(ts[q]);
+	}
+	sb_llvm_jit_free(jj);
+}
+
 /* ---- Allocations, lets and asserts ---- */
 
 /* T = A * 2 in a local buffer of n elements (workspace), U a stack buffer
@@ -618,6 +685,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_add_many_shapes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_masked_tail, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bias_add_many_shapes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rowsum_many_shapes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_matmul_many_shapes, setup, teardown),

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "tir/eval.h"
 #include "tir/transform/transform.h"
@@ -346,6 +347,73 @@ static void test_vectorize_scatter_with_reduction_stays_serial(void **state)
 	assert_int_equal(st->u.store.indices[0]->type.lanes, 4);
 }
 
+/* A split tail's guard, depending on the lane, predicates the stores:
+ *   for (o, 0, (n + 7) // 8) for (j, 0, 8) vectorized
+ *     if (o < 1000 && o * 8 + j < n) { C[o * 8 + j] = A[o * 8 + j] + 1 }
+ * becomes if (o < 1000) { if (ramp(o * 8, 1, 8) < broadcast(n, 8)) {...} }
+ * and gives the serial loop's results. */
+static void test_vectorize_lane_guard_predicates_stores(void **state)
+{
+	tir_expr *n = tir_shape_var(C, "n"), *o = ivar("o"), *j = ivar("j");
+	tir_buffer *a = tir_buffer_new(C, "A", SB_F32, 1, &n), *c = tir_buffer_new(C, "C", SB_F32, 1, &n);
+	tir_expr *i = tir_add(C, tir_mul(C, o, I(8)), j);
+	tir_expr *guard = tir_and(C, tir_lt(C, o, I(1000)), tir_lt(C, i, n));
+	tir_stmt *st = tir_store(C, c, tir_add(C, tir_load(C, a, 1, &i), tir_f32(C, 1.0)), 1, &i);
+	tir_param ps[2] = {tir_param_buffer(a), tir_param_buffer(c)};
+	tir_expr *outer = tir_floordiv(C, tir_add(C, n, I(7)), I(8));
+	tir_func *f = tir_func_new(
+	    C, "tail", 2, ps,
+	    tir_for(C, o, I(0), outer, TIR_FOR_SERIAL,
+		    tir_for(C, j, I(0), I(8), TIR_FOR_VECTORIZED, tir_if(C, guard, st, NULL))));
+	tir_func *g = tir_vectorize_loops(C, f, 256);
+	assert_int_equal(tir_func_verify(g), SB_OK);
+	char *text = show("VectorizeLoops", f, g);
+	assert_contains(text, "if (o < 1000) {");
+	assert_contains(text, "if (ramp(o * 8, 1, 8) < broadcast(n, 8)) {");
+	assert_contains(text, "C[ramp(o * 8, 1, 8)] = A[ramp(o * 8, 1, 8)] + broadcast(1.0f, 8)");
+	free(text);
+	/* The interpreter runs only the lanes the mask sets (it would report
+	 * the load past A's end otherwise). */
+	for (int64_t len = 1; len <= 17; len += 4) {
+		sb_tensor *t[2] = {sb_tensor_new(SB_F32, 1, &len), sb_tensor_new(SB_F32, 1, &len)};
+		for (int64_t k = 0; k < len; k++)
+			sb_tensor_set_f64(t[0], k, k * 0.25 - 1);
+		if (tir_eval_tensors(g, t, 2))
+			fail_msg("%s", sb_last_error());
+		for (int64_t k = 0; k < len; k++)
+			assert_float_equal(sb_tensor_get_f64(t[1], k), k * 0.25, 1e-6);
+		sb_tensor_release(t[0]);
+		sb_tensor_release(t[1]);
+	}
+	/* Not predicated: an else branch, or a per-lane if around a loop. */
+	tir_func *h = tir_func_new(
+	    C, "tail_else", 2, ps,
+	    tir_for(C, o, I(0), outer, TIR_FOR_SERIAL,
+		    tir_for(C, j, I(0), I(8), TIR_FOR_VECTORIZED, tir_if(C, guard, st, st))));
+	tir_func *hv = tir_vectorize_loops(C, h, 256);
+	text = show("VectorizeLoops", h, hv);
+	assert_null(strstr(text, "ramp("));
+	free(text);
+}
+
+/* A vector if condition over anything but stores is rejected by the verifier. */
+static void test_verify_lane_if_holds_stores_only(void **state)
+{
+	tir_expr *n = tir_shape_var(C, "n"), *k = ivar("k");
+	tir_buffer *c = tir_buffer_new(C, "C", SB_F32, 1, &n);
+	tir_expr *r = tir_ramp(C, I(0), I(1), 8);
+	tir_expr *mask = tir_lt(C, r, tir_broadcast(C, n, 8));
+	tir_stmt *vst = tir_store(C, c, tir_broadcast(C, tir_f32(C, 1.0), 8), 1, &r);
+	tir_param ps[1] = {tir_param_buffer(c)};
+	tir_func *ok = tir_func_new(C, "ok", 1, ps, tir_if(C, mask, vst, NULL));
+	assert_int_equal(tir_func_verify(ok), SB_OK);
+	tir_func *bad = tir_func_new(C, "bad", 1, ps,
+				     tir_if(C, mask, tir_for(C, k, I(0), I(2), TIR_FOR_SERIAL, vst), NULL));
+	assert_int_not_equal(tir_func_verify(bad), SB_OK);
+	assert_contains(sb_last_error(), "may only hold stores");
+	sb_clear_error();
+}
+
 /* An init under r == 0 inside the vector loop stays an if of vector stores. */
 static void test_vectorize_keeps_uniform_if(void **state)
 {
@@ -487,6 +555,9 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_vectorize_scatter_with_reduction_stays_serial,
 					    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_vectorize_keeps_uniform_if, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_vectorize_lane_guard_predicates_stores, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_verify_lane_if_holds_stores_only, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_outline_parallel_rows, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_outline_nested_and_failing, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_lower_pipeline, setup, teardown),

@@ -472,8 +472,10 @@ static int tile_vectors(int64_t ext, bool known, int L)
 }
 
 /* Rows of the tile: accumulators / vectors, at most a constant extent,
- * preferring one that divides it. */
-static int64_t tile_rows(dflt *d, int nvec, int64_t ext, bool known)
+ * preferring one that divides it.  tail_ok: a tail of rows is partitioned
+ * off (else its guard stays in the micro-kernel, and a divisor down to
+ * half the tile is taken first). */
+static int64_t tile_rows(dflt *d, int nvec, int64_t ext, bool known, bool tail_ok)
 {
 	int64_t mr = d->t.acc_regs / nvec;
 	if (mr < 1)
@@ -484,7 +486,7 @@ static int64_t tile_rows(dflt *d, int nvec, int64_t ext, bool known)
 		return ext;
 	/* Many rows: the full tile with a tail beats a smaller tile (fewer
 	 * accumulators than FMA latency x ports leaves the FMA units idle). */
-	int64_t low = ext >= 16 * mr ? mr - 1 : mr / 2;
+	int64_t low = tail_ok && ext >= 16 * mr ? mr - 1 : mr / 2;
 	for (int64_t r = mr; r >= low && r > 1; r--) {
 		if (ext % r == 0)
 			return r;
@@ -559,7 +561,7 @@ static sb_status rule_matmul(dflt *d, tir_sch_block *b)
 	     kk = is_const(ns.extent[lk], &K);
 	int nvec = tile_vectors(N, nk, L);
 	int64_t nr = nk && N < nvec * L ? N : (int64_t)nvec * L;
-	int64_t mr = tile_rows(d, nvec, M, mk);
+	int64_t mr = tile_rows(d, nvec, M, mk, true);
 	/* B's layout: j last means vector loads along j */
 	int bdims = (int)bop->nops, jdim = -1;
 	for (int k = 0; k < bdims; k++) {
@@ -689,7 +691,9 @@ static sb_status rule_conv(dflt *d, tir_sch_block *b)
 	 * accumulators go to output channels instead. */
 	int nvec = 1;
 	int64_t owb = owk && OW < L ? OW : (int64_t)L;
-	int64_t ocb = tile_rows(d, nvec, OC, ock);
+	/* The channel blocks are fused into the parallel loop, where a
+	 * tail cannot be partitioned off. */
+	int64_t ocb = tile_rows(d, nvec, OC, ock, false);
 	sb_status st;
 	tir_sch_block *wb, *ini, *pad;
 	/* The windowed input padded once, so the kernel loads it without

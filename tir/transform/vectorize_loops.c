@@ -17,9 +17,14 @@
  * divisor above 1 (E = 13), just becomes a serial loop.
  *
  * An if whose condition does not depend on j stays an if around vector
- * statements (a reduction's init under r == 0).  Left serial (correct,
- * just not vectorized): bodies with loops, allocations, asserts, blocks or
- * an if on a per-lane condition inside, stores whose index does not depend
+ * statements (a reduction's init under r == 0).  An if on a per-lane
+ * condition (a split tail's guard, i * 8 + j < n) over stores only, with no
+ * else, becomes `if (inv) { if (mask) { vector stores } }`: the conjuncts
+ * that do not depend on j stay scalar, the rest is a vector of bools that
+ * predicates the stores -- and the loads in them -- lane by lane (masked
+ * loads and stores in the code generator).  Left serial (correct, just not
+ * vectorized): bodies with loops, allocations, asserts, blocks, a per-lane
+ * if over anything but stores or inside another, stores whose index does not depend
  * on j (a reduction into one element), scatters (a vector index that is
  * not a ramp, so lanes may collide) into a buffer the body also reads (a
  * scatter with reduction), vectors of vectors.
@@ -42,6 +47,7 @@ typedef struct vec {
 	tir_expr *ramp; /* ... and what it becomes */
 	sb_map lets;	/* let var -> its vector twin */
 	sb_map loaded;	/* buffers the body loads from */
+	bool in_lane_if; /* under a per-lane condition (no nesting) */
 	bool failed;
 } vec;
 
@@ -157,6 +163,51 @@ static tir_expr *vec_expr(vec *v, tir_expr *e)
 	return tir_expr_rewrite(v->ctx, e, vec_node, v);
 }
 
+static tir_stmt *vec_stmt(vec *v, tir_stmt *s);
+
+static bool stores_only(const tir_stmt *s)
+{
+	if (s->kind == TIR_STMT_SEQ) {
+		for (int i = 0; i < s->u.seq.n; i++) {
+			if (!stores_only(s->u.seq.stmts[i]))
+				return false;
+		}
+		return true;
+	}
+	return s->kind == TIR_STMT_BUFFER_STORE;
+}
+
+static void split_conjuncts(vec *v, tir_expr *c, tir_expr **inv, tir_expr **var)
+{
+	if (c->kind == TIR_AND) {
+		split_conjuncts(v, c->ops[0], inv, var);
+		split_conjuncts(v, c->ops[1], inv, var);
+		return;
+	}
+	tir_expr *w = vec_expr(v, c);
+	tir_expr **into = w->type.lanes > 1 ? var : inv;
+	*into = *into ? tir_and(v->ctx, *into, w) : w;
+}
+
+/* if (c) { stores } with c depending on the lane. */
+static tir_stmt *lane_if(vec *v, tir_stmt *s)
+{
+	if (s->u.if_.else_case || !stores_only(s->u.if_.then_case) || v->in_lane_if) {
+		v->failed = true;
+		return s;
+	}
+	tir_expr *inv = NULL, *var = NULL;
+	split_conjuncts(v, s->u.if_.cond, &inv, &var);
+	v->in_lane_if = true;
+	tir_stmt *t = vec_stmt(v, s->u.if_.then_case);
+	v->in_lane_if = false;
+	if (v->failed || !var)
+		return s;
+	/* Every store must be as wide as the mask. */
+	tir_stmt *r = tir_if(v->ctx, var, t, NULL);
+	return inv ? tir_if(v->ctx, inv, r, NULL) : r;
+}
+
 static tir_stmt *vec_stmt(vec *v, tir_stmt *s)
 {
 	tir_ctx *ctx = v->ctx;
@@ -211,12 +262,13 @@ static tir_stmt *vec_stmt(vec *v, tir_stmt *s)
 		return tir_evaluate(ctx, vec_expr(v, s->u.eval.value));
 	case TIR_STMT_IF: {
 		/* Kept when every lane takes the same branch (a reduction's
-		 * init under "r == 0"); a per-lane condition is not handled. */
+		 * init under "r == 0").  A per-lane condition over stores (the
+		 * guard of a split's tail, i * 8 + j < n) predicates them: the
+		 * conjuncts that do not depend on j stay a scalar if around
+		 * `if (lane mask) { stores }`. */
 		tir_expr *cond = vec_expr(v, s->u.if_.cond);
-		if (cond->type.lanes > 1) {
-			v->failed = true;
-			return s;
-		}
+		if (cond->type.lanes > 1)
+			return lane_if(v, s);
 		tir_stmt *t = vec_stmt(v, s->u.if_.then_case);
 		tir_stmt *e = s->u.if_.else_case ? vec_stmt(v, s->u.if_.else_case) : NULL;
 		return tir_if(ctx, cond, t, e);

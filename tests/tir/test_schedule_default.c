@@ -381,19 +381,24 @@ static void test_default_conv2d(void **state)
 	int64_t vals[] = {2, 6, 1, 17};
 	char *t = scheduled(f, &g, 2, vars, vals, 2, 1e-5);
 	/* the input padded once, in parallel; batch x channel blocks in
-	 * parallel (all 8 channels in one block); an 8 channels x 8 columns
-	 * tile, the window unrolled, and the padded input read without bounds
-	 * checks */
+	 * parallel (all 8 channels in one block), the weights packed per
+	 * block with the channels last; a tile of 12 columns x 8 channels
+	 * (the channels in the vector lanes), the window unrolled, the padded
+	 * input read without bounds checks and broadcast */
 	assert_contains(t, "alloc X_pad: Buffer(float32, [n, 3, h + 2, h + 2]) {");
 	assert_int_equal(count(t, ") parallel {"), 2);
 	assert_contains(t, "for (n_oc_0_fused, 0, n) parallel {\n"
-			   "      for (y, 0, h) {\n"
-			   "        for (x_0, 0, h // 8) {");
-	assert_contains(t, "alloc Y_local: Buffer(float32, [1, 8, 1, 8], scope=\"local\")");
+			   "      alloc W_local: Buffer(float32, [3, 3, 3, 8], scope=\"local\") {");
+	assert_contains(t, "W_local[v1_2, v2_2, v3_2, v0_2] = W[v0_2, v1_2, v2_2, v3_2]");
+	assert_contains(t, "for (y, 0, h) {\n"
+			   "          for (x_0, 0, h // 12) {\n"
+			   "            alloc Y_local: Buffer(float32, [1, 1, 12, 8], scope=\"local\")");
 	assert_contains(t, "for (kx, 0, 3) unrolled {\n"
-			   "                  for (oc_1_1, 0, 8) unrolled {\n"
-			   "                    for (x_1_1, 0, 8) vectorized {");
-	assert_contains(t, "X_pad[vn_1, vic, vy_1 + vky, vx_1 + vkx] * W[voc_1, vic, vky, vkx]");
+			   "                    for (x_1_1, 0, 12) unrolled {\n"
+			   "                      for (oc_1_1, 0, 8) vectorized {");
+	assert_contains(t, "X_pad[vn_1, vic, vy_1 + vky, vx_1 + vkx] * W_local[vic, vky, vkx, voc_1]");
+	/* the columns past the last full tile: a tail loop */
+	assert_contains(t, "for (x_0_tail, h // 12, (h + 11) // 12 - h // 12) {");
 	free(t);
 }
 

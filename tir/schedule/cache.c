@@ -291,3 +291,11 @@ sb_status tir_schedule_cache_write(tir_schedule *sch, tir_sch_block *b, int writ
 {
 	return cache(sch, b, write_index, scope, NULL, out, true);
 }
+
+sb_status tir_schedule_cache_write_layout(tir_schedule *sch, tir_sch_block *b, int write_index,
+					  const char *scope, const int *perm, tir_sch_block **out)
+{
+	if (!perm)
+		return sb_set_error(SB_ERR_INVALID, "cache_write: no layout given");
+	return cache(sch, b, write_index, scope, perm, out, true);
+}

@@ -663,6 +663,121 @@ static sb_status rule_matmul(dflt *d, tir_sch_block *b)
 	return SB_OK;
 }
 
+/* Output channels in the vector lanes: a register tile of mr output
+ * columns x nr channels (6 x 16 on AVX2), the weights packed per channel
+ * panel into [IC][KH][KW][nr] inside the parallel loop, the window's input
+ * elements broadcast -- the matmul micro-kernel.  Any width works (a tail
+ * of columns is a guard that does not depend on the lane), so 7- and
+ * 14-wide maps and symbolic widths run full vectors.  Taken when the
+ * channels are a constant multiple of the lanes, the input does not
+ * depend on the output channel (no groups) and the panel fits a parallel
+ * loop's stack; *done says whether it was. */
+static sb_status conv_channels(dflt *d, tir_sch_block *b, nest *ns, const int lp[4], bool *done)
+{
+	*done = false;
+	const tir_block *blk = ns->rs->u.realize.block;
+	int L = lanes_of(d, blk);
+	int64_t OC, OW = 0;
+	if (!is_const(ns->extent[lp[1]], &OC) || OC % L)
+		return SB_OK;
+	bool owk = is_const(ns->extent[lp[3]], &OW);
+	const tir_expr *x, *y;
+	if (!sch_block_mac(blk, &x, &y))
+		return SB_OK;
+	const tir_expr *ocv = blk->iters[ns->iter[lp[1]]].var;
+	const tir_expr *w = NULL, *in = NULL;
+	int wdim = -1;
+	for (int o = 0; o < 2 && !w; o++) {
+		const tir_expr *e = o ? y : x;
+		for (uint32_t k = 0; k < e->nops; k++) {
+			if (e->ops[k] == ocv) {
+				w = e;
+				in = o ? x : y;
+				wdim = (int)k;
+			}
+		}
+	}
+	if (!w || tir_expr_uses_var(in, ocv) || w->nops > 8)
+		return SB_OK;
+	int64_t panel = (int64_t)sb_dtype_size(w->u.buffer->dtype);
+	for (int k = 0; k < w->u.buffer->ndim; k++) {
+		int64_t e;
+		if (k == wdim)
+			continue;
+		if (!is_const(w->u.buffer->shape[k], &e))
+			return SB_OK;
+		panel *= e;
+	}
+	int nvec = OC % (2 * L) == 0 && panel * 2 * L <= d->t.local_max_bytes ? 2 : 1;
+	int64_t nr = (int64_t)nvec * L;
+	if (panel * nr > d->t.local_max_bytes)
+		return SB_OK;
+	int64_t mr = d->t.acc_regs / nvec;
+	if (owk && OW < mr)
+		mr = OW;
+	int nred = 0;
+	tir_sch_loop *red[MAX_NEST];
+	for (int k = 0; k < ns->n; k++) {
+		if (k != lp[0] && k != lp[1] && k != lp[2] && k != lp[3])
+			red[nred++] = ns->loops[k];
+	}
+	int wi = index_of_buffer_read(blk, w->u.buffer);
+	if (!nred || wi < 0)
+		return SB_OK;
+	int perm[8], np = 0;
+	for (int k = 0; k < (int)w->nops; k++) {
+		if (k != wdim)
+			perm[np++] = k;
+	}
+	perm[np] = wdim;
+	sb_status st;
+	tir_sch_block *packed, *wb, *ini;
+	tir_sch_loop *oco, *oci, *owo, *owi;
+	/* the accumulator tile with the channels last: [n][oh][ow][oc] */
+	int yperm[4] = {0, 2, 3, 1};
+	if ((st = tir_schedule_cache_read_layout(d->sch, b, wi, "local", perm, &packed)) ||
+	    (st = tir_schedule_cache_write_layout(d->sch, b, 0, "local", yperm, &wb)) ||
+	    (st = split2(d, ns->loops[lp[1]], nr, &oco, &oci)) ||
+	    (st = split2(d, ns->loops[lp[3]], mr, &owo, &owi)))
+		return st;
+	*done = true; /* from here on, a failure is an error, not a fallback */
+	/* n, oco, oh, owo, reductions..., owi, oci */
+	tir_sch_loop *order[MAX_NEST + 2];
+	int no = 0;
+	order[no++] = ns->loops[lp[0]];
+	order[no++] = oco;
+	order[no++] = ns->loops[lp[2]];
+	order[no++] = owo;
+	for (int k = 0; k < nred; k++)
+		order[no++] = red[k];
+	order[no++] = owi;
+	order[no++] = oci;
+	if ((st = tir_schedule_reorder(d->sch, no, order)) ||
+	    (st = tir_schedule_reverse_compute_at(d->sch, wb, owo)) ||
+	    (st = tir_schedule_decompose_reduction(d->sch, b, red[0], &ini)) ||
+	    (st = tir_schedule_vectorize(d->sch, oci)) || (st = tir_schedule_unroll(d->sch, owi)))
+		return st;
+	sch_path p;
+	if (!sch_loop_path(d->sch, "default", red[nred - 1], &p)) {
+		int64_t e;
+		if (is_const(p.node[p.n - 1]->u.loop.extent, &e) && e <= 7 &&
+		    tir_schedule_unroll(d->sch, red[nred - 1]))
+			sb_clear_error();
+	}
+	sb_clear_error();
+	vectorize_inner(d, ini);
+	vectorize_inner(d, wb);
+	if ((st = tir_schedule_compute_at(d->sch, packed, oco)))
+		return st;
+	tir_sch_loop *pair[2] = {ns->loops[lp[0]], oco}, *par;
+	if ((st = tir_schedule_fuse(d->sch, 2, pair, &par)) ||
+	    (st = tir_schedule_parallel(d->sch, par)))
+		return st;
+	if (has_guard(d, owo) && (st = tir_schedule_partition(d->sch, owo, NULL)))
+		return st;
+	return SB_OK;
+}
+
 static sb_status rule_conv(dflt *d, tir_sch_block *b)
 {
 	nest ns;
@@ -720,6 +835,9 @@ static sb_status rule_conv(dflt *d, tir_sch_block *b)
 			return SB_OK;
 		blk = ns.rs->u.realize.block;
 	}
+	bool done = false;
+	if ((st = conv_channels(d, b, &ns, lp, &done)) || done)
+		return st;
 	if ((st = accumulator(d, b, blk, &wb)))
 		return st;
 	tir_sch_loop *oco, *oci, *owo, *owi;

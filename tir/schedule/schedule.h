@@ -127,6 +127,10 @@ sb_status tir_schedule_cache_write(tir_schedule *sch, tir_sch_block *b, int writ
  * contiguous). */
 sb_status tir_schedule_cache_read_layout(tir_schedule *sch, tir_sch_block *b, int read_index,
 					 const char *scope, const int *perm, tir_sch_block **out);
+/* cache_write into a permuted layout (an accumulator tile with the
+ * vectorized dim last); the copy back follows the cache's dims. */
+sb_status tir_schedule_cache_write_layout(tir_schedule *sch, tir_sch_block *b, int write_index,
+					  const char *scope, const int *perm, tir_sch_block **out);
 /* Replaces b's padded reads of its read_index-th buffer X --
  * select(in bounds, X[clamped indices], c), as topi writes padding -- by
  * plain reads of X_pad, a copy of X with the pads the block reaches filled

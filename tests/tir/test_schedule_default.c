@@ -87,6 +87,31 @@ static void test_classify(void **state)
 	tir_block *blk = tir_block_new(FX_C, "B", 2, it, tir_store(FX_C, B, fx_load(A, 2, ia), 2, ib));
 	assert_int_equal(tir_block_classify(blk), TIR_PATTERN_INJECTIVE);
 	assert_string_equal(tir_block_pattern_name(TIR_PATTERN_MATMUL), "matmul");
+	/* a 1x1 conv with stride 2, Y[n, o, y, x] += X[n, c, y * 2, x * 2] *
+	 * W[o, c], has no window index and is still a conv */
+	tir_expr *sx[] = {n, k, m, m}, *sw[] = {n, k}, *sy[] = {n, n, m, m};
+	tir_buffer *X = fx_buf("X", 4, sx), *W = fx_buf("W", 2, sw), *Y = fx_buf("Y", 4, sy);
+	tir_iter_var cv[] = {fx_iter("vn", n, TIR_ITER_SPATIAL), fx_iter("vo", n, TIR_ITER_SPATIAL),
+			     fx_iter("vy", m, TIR_ITER_SPATIAL), fx_iter("vx", m, TIR_ITER_SPATIAL),
+			     fx_iter("vc", k, TIR_ITER_REDUCE)};
+	tir_expr *two = tir_int(FX_C, 2);
+	tir_expr *ix[] = {cv[0].var, cv[4].var, tir_mul(FX_C, cv[2].var, two),
+			  tir_mul(FX_C, cv[3].var, two)};
+	tir_expr *iw[] = {cv[1].var, cv[4].var}, *iy[] = {cv[0].var, cv[1].var, cv[2].var, cv[3].var};
+	tir_expr *upd = tir_add(FX_C, fx_load(Y, 4, iy),
+				tir_mul(FX_C, fx_load(X, 4, ix), fx_load(W, 2, iw)));
+	blk = tir_block_new(FX_C, "Y", 5, cv, tir_store(FX_C, Y, upd, 4, iy));
+	blk->init = tir_store(FX_C, Y, tir_f32(FX_C, 0.0), 4, iy);
+	assert_int_equal(tir_block_classify(blk), TIR_PATTERN_CONV);
+	/* a batched matmul C[b, h, i, j] += A[b, h, i, k] * B[b, h, k, j] is not */
+	tir_expr *ia4[] = {cv[0].var, cv[1].var, cv[2].var, cv[4].var},
+		 *ib4[] = {cv[0].var, cv[1].var, cv[4].var, cv[3].var};
+	tir_expr *s4[] = {n, n, m, m};
+	tir_buffer *A4 = fx_buf("A4", 4, s4), *B4 = fx_buf("B4", 4, s4);
+	upd = tir_add(FX_C, fx_load(Y, 4, iy), tir_mul(FX_C, fx_load(A4, 4, ia4), fx_load(B4, 4, ib4)));
+	blk = tir_block_new(FX_C, "C4", 5, cv, tir_store(FX_C, Y, upd, 4, iy));
+	blk->init = tir_store(FX_C, Y, tir_f32(FX_C, 0.0), 4, iy);
+	assert_int_not_equal(tir_block_classify(blk), TIR_PATTERN_CONV);
 }
 
 /* ---- evaluation through tir/eval too ---- */

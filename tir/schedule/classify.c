@@ -8,7 +8,8 @@
  *   INJECTIVE  B[i, j] = A[j, i]                       spatial, anything else
  *   REDUCTION  S[i] = S[i] + A[i, k]                   reduce iter vars
  *   MATMUL     C[i, j] = C[i, j] + A[i, k] * B[k, j]   (any layout of A, B)
- *   CONV       Y[n, o, y, x] = Y[..] + X[n, c, y + r, x + s] * W[o, c, r, s] */
+ *   CONV       Y[n, o, y, x] = Y[..] + X[n, c, y + r, x + s] * W[o, c, r, s]
+ *              (also a 1x1 window, strided or not: X[n, c, y * 2, x * 2]) */
 #include "tir/schedule/schedule.h"
 
 const char *tir_block_pattern_name(tir_block_pattern p)
@@ -141,6 +142,42 @@ static bool has_window_index(const tir_block *b, const tir_expr *ld)
 	return false;
 }
 
+/* Does some index of ld use var v (alone or in an expression)? */
+static bool index_uses(const tir_expr *ld, const tir_expr *v)
+{
+	for (uint32_t d = 0; d < ld->nops; d++) {
+		if (tir_expr_uses_var(ld->ops[d], v))
+			return true;
+	}
+	return false;
+}
+
+/* Y[n, o, y, x] += X[n, c, f(y), g(x)] * W[o, c, ...]: one operand reads
+ * the batch and both spatial positions of the output but not its channel,
+ * the other reads the channel as an index of its own and none of those,
+ * and both read a reduce var.  A window of one element (a 1x1 conv) has
+ * no index mixing a spatial and a reduce var. */
+static bool is_pointwise_conv(const tir_block *b, const tir_expr *x, const tir_expr *y)
+{
+	const tir_stmt *s = b->body;
+	if (s->u.store.nindices != 4)
+		return false;
+	tir_expr *const *o = s->u.store.indices;
+	for (int k = 0; k < 2; k++) {
+		const tir_expr *in = k ? y : x, *w = k ? x : y;
+		if (!index_uses(in, o[0]) || !index_uses(in, o[2]) || !index_uses(in, o[3]) ||
+		    index_uses(in, o[1]) || !has_var(w, o[1]) || index_uses(w, o[0]) ||
+		    index_uses(w, o[2]) || index_uses(w, o[3]))
+			continue;
+		for (int i = 0; i < b->niters; i++) {
+			const tir_expr *v = b->iters[i].var;
+			if (b->iters[i].kind == TIR_ITER_REDUCE && index_uses(in, v) && has_var(w, v))
+				return true;
+		}
+	}
+	return false;
+}
+
 static tir_block_pattern classify_reduction(const tir_block *b)
 {
 	const tir_expr *x, *y;
@@ -174,6 +211,8 @@ static tir_block_pattern classify_reduction(const tir_block *b)
 	}
 	if (nred >= 2 && s->u.store.nindices >= 3 &&
 	    (has_window_index(b, x) || has_window_index(b, y)))
+		return TIR_PATTERN_CONV;
+	if (is_pointwise_conv(b, x, y))
 		return TIR_PATTERN_CONV;
 	return TIR_PATTERN_REDUCTION;
 }

@@ -14,12 +14,13 @@
 #include "cli/driver.h"
 
 static const char run_help[] =
-	"usage: shapebridge run MODEL.(onnx|so) [--input NAME=FILE.npy | NAME=DxDx... ...]\n"
+	"usage: shapebridge run MODEL.(onnx|so) [--input NAME=FILE.(npy|pb) | NAME=DxDx... ...]\n"
 	"                      [--output DIR] [--repeat N] [--seed S] [--stats] [--threads N]\n"
 	"                      [--engine compiled|reference] [--bound NAME=MAX ...]\n"
 	"                      [--bind NAME=FILE ...] [--optimize]\n"
 	"\n"
-	"  --input NAME=FILE.npy   feed a .npy file to input NAME\n"
+	"  --input NAME=FILE.npy   feed a .npy file to input NAME (or an ONNX TensorProto\n"
+	"                          .pb, as in test_data_set_K/input_I.pb)\n"
 	"  --input NAME=1x3x224x224\n"
 	"                          feed random data of that shape (floats: standard normal;\n"
 	"                          integers: uniform in [0, 100); bool: 0/1), seeded by --seed\n"
@@ -460,7 +461,7 @@ int cli_run(int argc, char **argv)
 	for (size_t s = 0; s < specs.len; s++) {
 		const char *spec = specs.data[s], *eq = strchr(spec, '=');
 		if (!eq || eq == spec) {
-			rc = cli_usage_error("run", "--input '%s' is not NAME=FILE.npy or NAME=SHAPE", spec);
+			rc = cli_usage_error("run", "--input '%s' is not NAME=FILE or NAME=SHAPE", spec);
 			goto out;
 		}
 		int p = -1;
@@ -490,7 +491,7 @@ int cli_run(int argc, char **argv)
 				goto out;
 			}
 			fill_random(inputs[p], &rng);
-		} else if (sb_npy_read(eq + 1, &inputs[p])) {
+		} else if (driver_read_tensor_file(eq + 1, &inputs[p])) {
 			cli_error("input '%s': %s", rm.inputs[p].name, sb_last_error());
 			goto out;
 		}

@@ -99,6 +99,24 @@ def main():
                   f".so differs from the reference at {shape}")
             check(np.array_equal(outs["so"], outs["onnx"]), f".so differs from .onnx at {shape}")
 
+    # --input takes a TensorProto .pb as well as a .npy: same output.
+    x = np.random.default_rng(5).standard_normal((2, 3, 32, 32)).astype(np.float32)
+    np.save(os.path.join(tmp, "x.npy"), x)
+    with open(os.path.join(tmp, "x.pb"), "wb") as f:
+        f.write(numpy_helper.from_array(x, "input").SerializeToString())
+    got = {}
+    for ext in ("npy", "pb"):
+        d = os.path.join(tmp, f"out-file-{ext}")
+        run("run", so, "--input", f"input={os.path.join(tmp, 'x.' + ext)}", "--output", d)
+        f = os.path.join(d, "logits.npy")
+        got[ext] = np.load(f) if os.path.exists(f) else None
+    check(got["npy"] is not None and got["pb"] is not None and
+          np.array_equal(got["npy"], got["pb"]), "--input .pb differs from .npy")
+    with open(os.path.join(tmp, "bad.pb"), "wb") as f:
+        f.write(b"garbage")
+    one_line_error(run("run", so, "--input", f"input={os.path.join(tmp, 'bad.pb')}", expect=1),
+                   "input 'input'", "bad.pb")
+
     # --stats at two shapes.
     small = run("run", so, "--input", "input=1x3x32x32", "--stats").stdout
     big = run("run", so, "--input", "input=4x3x64x64", "--stats").stdout

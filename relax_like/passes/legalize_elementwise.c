@@ -259,11 +259,49 @@ static sb_status not_equal(lg_call *c, topi_tensor a, topi_tensor bt)
 	return lg_topi(c, st, f);
 }
 
+/* power(x, 2) with a constant exponent, x floating point: x * x, exact
+ * (pow's correctly rounded square is x * x rounded once) and a vector
+ * multiply instead of a libm call per element.  LayerNorm exported from
+ * PyTorch squares through Pow. */
+static bool square_of(lg_call *c, topi_tensor *a)
+{
+	double v;
+	if (c->op != RELAX_OP_POWER || !lg_const_scalar(c, 1, &v) || v != 2.0)
+		return false;
+	/* the exponent must not widen the result by broadcasting */
+	const relax_expr *e = c->args[1];
+	int rank = e->kind == RELAX_CONSTANT ? sb_tensor_rank(e->u.constant.value) : 0;
+	return sb_dtype_is_float(a->dtype) && rank <= a->ndim;
+}
+
+static sb_status square(lg_call *c, topi_tensor a)
+{
+	topi_builder b;
+	topi_builder_init(&b, c->tir, "power", lg_name(c));
+	tir_buffer *A = topi_input(&b, "A", a);
+	tir_buffer *Y = b.status ? NULL : topi_output(&b, "Y", a.dtype, a.ndim, A->shape);
+	if (!b.status) {
+		topi_nest n;
+		topi_nest_begin(&b, &n, "Y", a.ndim, Y->shape);
+		tir_expr *x = tir_load(c->tir, A, a.ndim, n.iv);
+		topi_nest_store(&b, &n, Y, tir_mul(c->tir, x, x));
+	}
+	tir_func *f = NULL;
+	sb_status st = topi_builder_finish(&b, &f);
+	return lg_topi(c, st, f);
+}
+
 sb_status lg_rule_binary(lg_call *c)
 {
 	topi_tensor a, b;
 	sb_status st;
-	if ((st = lg_buffer(c, 0, &a)) || (st = lg_buffer(c, 1, &b)))
+	if ((st = lg_buffer(c, 0, &a)))
+		return st;
+	if (square_of(c, &a)) {
+		lg_key(c, "square;");
+		return lg_cached(c) ? SB_OK : square(c, a);
+	}
+	if ((st = lg_buffer(c, 1, &b)))
 		return st;
 	if (lg_cached(c))
 		return SB_OK;

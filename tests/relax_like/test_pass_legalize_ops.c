@@ -192,6 +192,38 @@ static void test_elementwise_structure(void **state)
 	relax_module_free(m);
 }
 
+/* power(x, 2) -> x * x, one input; power(x, 3) keeps pow and its exponent */
+static relax_expr *body_power(relax_builder *b, relax_expr *const *p)
+{
+	relax_module *m = relax_builder_module(b);
+	relax_expr *a[2] = {p[0], f32_const(m, 0, NULL, 2.0, 0)};
+	relax_expr *sq = emit(b, RELAX_OP_POWER, 2, a, NULL);
+	relax_expr *c[2] = {sq, f32_const(m, 0, NULL, 3.0, 0)};
+	return relax_call_op(m, RELAX_OP_POWER, 2, c, NULL);
+}
+
+static void test_power_of_two_is_a_square(void **state)
+{
+	(void)state;
+	relax_module *m = relax_module_new();
+	relax_expr *p[1] = {tvar(m, "x", TENSOR(m, SB_F32, "n", "256"))};
+	build_main(m, 1, p, body_power);
+	CHECK(relax_legalize_ops(m, NULL));
+	CHECK(relax_wellformed(m));
+	relax_binding *sq = nth_call_tir(m, 0);
+	/* call_tir(@power, (x,)): the constant exponent is gone */
+	relax_expr *args = sq->value->u.call.args[1];
+	assert_int_equal(args->u.tuple.nfields, 1);
+	tir_func *f = prim(m, sq->value->u.call.args[0]->u.var.name);
+	assert_int_equal(f->nparams, 2);
+	char *text = tir_func_to_string(f);
+	assert_non_null(strstr(text, "A[v0, v1] * A[v0, v1]"));
+	assert_null(strstr(text, "pow("));
+	free(text);
+	CHECK(tir_func_verify(f));
+	relax_module_free(m);
+}
+
 static relax_expr *body_reuse(relax_builder *b, relax_expr *const *p)
 {
 	relax_module *m = relax_builder_module(b);
@@ -1004,6 +1036,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_elementwise_structure),
+	    cmocka_unit_test(test_power_of_two_is_a_square),
 	    cmocka_unit_test(test_reuse_by_shape_pattern),
 	    cmocka_unit_test(test_run_mlp_two_shapes),
 	    cmocka_unit_test(test_run_conv_same_pads_two_shapes),

@@ -5,6 +5,7 @@
  * thread-local, which is how they reach the shape heap and the pool. */
 #include <inttypes.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "runtime.h"
 
@@ -80,6 +81,21 @@ static inline void reg_set(sb_value *reg, sb_value v)
 	sb_value_release(&old);
 }
 
+/* A model's shape function: LowerShapes names them FUNCTION_shapeK. */
+static bool is_shape_func(const char *name)
+{
+	const char *p = strstr(name, "_shape"), *last = NULL;
+	for (; p; p = strstr(p + 1, "_shape"))
+		last = p;
+	if (!last || !last[6])
+		return false;
+	for (const char *d = last + 6; *d; d++) {
+		if (*d < '0' || *d > '9')
+			return false;
+	}
+	return true;
+}
+
 static sb_status call_packed(const vm_callee *c, const sb_value *args, int nargs, sb_value *out)
 {
 	sb_clear_error();
@@ -89,10 +105,13 @@ static sb_status call_packed(const vm_callee *c, const sb_value *args, int nargs
 		sb_status st = rc > 0 && rc <= SB_ERR_INTERNAL ? (sb_status)rc : SB_ERR_INVALID;
 		if (!*sb_last_error())
 			sb_set_error(st, "failed (code %d) without a message", rc);
-		/* Generated kernels name themselves ("add: buffer 'B' ..."). */
+		/* Generated kernels name themselves ("add: buffer 'B' ..."); a
+		 * model's shape function speaks for the model ("shape variable n
+		 * is larger than 64 ..."), so its generated name stays out. */
 		const char *msg = sb_last_error();
 		size_t n = strlen(c->name);
-		if (c->builtin || (!strncmp(msg, c->name, n) && msg[n] == ':'))
+		if (c->builtin || is_shape_func(c->name) ||
+		    (!strncmp(msg, c->name, n) && msg[n] == ':'))
 			return st;
 		return sb_error_prefix(st, "%s", c->name);
 	}

@@ -1005,7 +1005,11 @@ static void stmt(sb_llvm_cg *g, tir_stmt *s)
 		break;
 	case TIR_STMT_ASSERT: {
 		SB_ASSERT(!g->is_closure);
-		char *msg = sb_xasprintf("%s: %s", g->fname, s->u.assert_.message);
+		/* Kernels name themselves; a model's shape function (LowerShapes)
+		 * checks what the user gave, and its name would only confuse. */
+		bool own = g->low && tir_func_get_attr(g->low->source, "sb.shape_func");
+		char *msg = own ? sb_xstrdup(s->u.assert_.message)
+				: sb_xasprintf("%s: %s", g->fname, s->u.assert_.message);
 		LLVMValueRef arg = sb_llvm_cstring(g, msg);
 		sb_llvm_check(g, expr(g, s->u.assert_.cond), SB_ERR_INVALID, "%s", &arg, 1);
 		free(msg);

@@ -202,6 +202,22 @@ def main():
     llvm = run("dump", demo, "--stage", "llvm").stdout
     check("define i32 @" in llvm, "llvm dump has no packed entry")
 
+    # --bound: a chain whose intermediates share storage planned for n <= 8;
+    # n = 9 is refused with the model's words, not a generated function's name.
+    chain = os.path.join(tmp, "chain.onnx")
+    g = helper.make_graph(
+        [helper.make_node("Relu", ["X"], ["A"]), helper.make_node("Exp", ["A"], ["B"]),
+         helper.make_node("Neg", ["B"], ["C"]), helper.make_node("Abs", ["C"], ["Y"])], "g",
+        [helper.make_tensor_value_info("X", TensorProto.FLOAT, ["n", 4])],
+        [helper.make_tensor_value_info("Y", TensorProto.FLOAT, ["n", 4])])
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), chain)
+    chain_so = os.path.join(tmp, "chain.so")
+    run("compile", chain, "-o", chain_so, "--bound", "n=8")
+    run("run", chain_so, "--input", "X=8x4")
+    p = run("run", chain_so, "--input", "X=9x4", expect=1)
+    one_line_error(p, "shape variable n is larger than 8", "--bound n=8")
+    check("_shape" not in p.stderr, f"a generated function's name in {p.stderr!r}")
+
     # Usage.
     run("compile", demo, expect=2)
     run("compile", "--help")

@@ -663,6 +663,48 @@ static sb_status rule_matmul(dflt *d, tir_sch_block *b)
 	return SB_OK;
 }
 
+/* The register tile of a conv, either way round: the loops in `order`
+ * (n, oco, oh, owo, reductions..., then the tile's two loops), the
+ * write-back at owo, the init split off before the first reduction, `lanes`
+ * vectorized and `rows` unrolled, a small innermost window loop unrolled. */
+static sb_status conv_tile(dflt *d, tir_sch_block *b, tir_sch_block *wb, int no,
+			   tir_sch_loop *const *order, tir_sch_loop *owo, int nred,
+			   tir_sch_loop *const *red, tir_sch_loop *lanes, tir_sch_loop *rows)
+{
+	sb_status st;
+	tir_sch_block *ini;
+	if ((st = tir_schedule_reorder(d->sch, no, order)) ||
+	    (st = tir_schedule_reverse_compute_at(d->sch, wb, owo)) ||
+	    (st = tir_schedule_decompose_reduction(d->sch, b, red[0], &ini)) ||
+	    (st = tir_schedule_vectorize(d->sch, lanes)) || (st = tir_schedule_unroll(d->sch, rows)))
+		return st;
+	sch_path p;
+	if (!sch_loop_path(d->sch, "default", red[nred - 1], &p)) {
+		int64_t e;
+		if (is_const(p.node[p.n - 1]->u.loop.extent, &e) && e <= 7 &&
+		    tir_schedule_unroll(d->sch, red[nred - 1]))
+			sb_clear_error();
+	}
+	sb_clear_error();
+	vectorize_inner(d, ini);
+	vectorize_inner(d, wb);
+	return SB_OK;
+}
+
+/* Batch x channel blocks in parallel; the tail of output columns
+ * partitioned off. */
+static sb_status conv_parallel(dflt *d, tir_sch_loop *n, tir_sch_loop *oco, tir_sch_loop *owo)
+{
+	sb_status st;
+	tir_sch_loop *pair[2] = {n, oco}, *par;
+	if ((st = tir_schedule_fuse(d->sch, 2, pair, &par)) ||
+	    (st = tir_schedule_parallel(d->sch, par)))
+		return st;
+	if (has_guard(d, owo) && (st = tir_schedule_partition(d->sch, owo, NULL)))
+		return st;
+	return SB_OK;
+}
+
 /* Output channels in the vector lanes: a register tile of mr output
  * columns x nr channels (6 x 16 on AVX2), the weights packed per channel
  * panel into [IC][KH][KW][nr] inside the parallel loop, the window's input
@@ -731,7 +773,7 @@ static sb_status conv_channels(dflt *d, tir_sch_block *b, nest *ns, const int lp
 	}
 	perm[np] = wdim;
 	sb_status st;
-	tir_sch_block *packed, *wb, *ini;
+	tir_sch_block *packed, *wb;
 	tir_sch_loop *oco, *oci, *owo, *owi;
 	/* the accumulator tile with the channels last: [n][oh][ow][oc] */
 	int yperm[4] = {0, 2, 3, 1};
@@ -752,30 +794,10 @@ static sb_status conv_channels(dflt *d, tir_sch_block *b, nest *ns, const int lp
 		order[no++] = red[k];
 	order[no++] = owi;
 	order[no++] = oci;
-	if ((st = tir_schedule_reorder(d->sch, no, order)) ||
-	    (st = tir_schedule_reverse_compute_at(d->sch, wb, owo)) ||
-	    (st = tir_schedule_decompose_reduction(d->sch, b, red[0], &ini)) ||
-	    (st = tir_schedule_vectorize(d->sch, oci)) || (st = tir_schedule_unroll(d->sch, owi)))
+	if ((st = conv_tile(d, b, wb, no, order, owo, nred, red, oci, owi)) ||
+	    (st = tir_schedule_compute_at(d->sch, packed, oco)))
 		return st;
-	sch_path p;
-	if (!sch_loop_path(d->sch, "default", red[nred - 1], &p)) {
-		int64_t e;
-		if (is_const(p.node[p.n - 1]->u.loop.extent, &e) && e <= 7 &&
-		    tir_schedule_unroll(d->sch, red[nred - 1]))
-			sb_clear_error();
-	}
-	sb_clear_error();
-	vectorize_inner(d, ini);
-	vectorize_inner(d, wb);
-	if ((st = tir_schedule_compute_at(d->sch, packed, oco)))
-		return st;
-	tir_sch_loop *pair[2] = {ns->loops[lp[0]], oco}, *par;
-	if ((st = tir_schedule_fuse(d->sch, 2, pair, &par)) ||
-	    (st = tir_schedule_parallel(d->sch, par)))
-		return st;
-	if (has_guard(d, owo) && (st = tir_schedule_partition(d->sch, owo, NULL)))
-		return st;
-	return SB_OK;
+	return conv_parallel(d, ns->loops[lp[0]], oco, owo);
 }
 
 static sb_status rule_conv(dflt *d, tir_sch_block *b)
@@ -810,7 +832,7 @@ static sb_status rule_conv(dflt *d, tir_sch_block *b)
 	 * tail cannot be partitioned off. */
 	int64_t ocb = tile_rows(d, nvec, OC, ock, false);
 	sb_status st;
-	tir_sch_block *wb, *ini, *pad;
+	tir_sch_block *wb, *pad;
 	/* The windowed input padded once, so the kernel loads it without
 	 * bounds checks (vector loads instead of gathers). */
 	const tir_expr *x, *y;
@@ -859,29 +881,9 @@ static sb_status rule_conv(dflt *d, tir_sch_block *b)
 	order[no++] = owi;
 	if (!nred)
 		return SB_OK;
-	if ((st = tir_schedule_reorder(d->sch, no, order)) ||
-	    (st = tir_schedule_reverse_compute_at(d->sch, wb, owo)) ||
-	    (st = tir_schedule_decompose_reduction(d->sch, b, red[0], &ini)) ||
-	    (st = tir_schedule_vectorize(d->sch, owi)) || (st = tir_schedule_unroll(d->sch, oci)))
+	if ((st = conv_tile(d, b, wb, no, order, owo, nred, red, owi, oci)))
 		return st;
-	/* the innermost window loop, if small */
-	sch_path p;
-	if (!sch_loop_path(d->sch, "default", red[nred - 1], &p)) {
-		int64_t e;
-		if (is_const(p.node[p.n - 1]->u.loop.extent, &e) && e <= 7 &&
-		    tir_schedule_unroll(d->sch, red[nred - 1]))
-			sb_clear_error();
-	}
-	sb_clear_error();
-	vectorize_inner(d, ini);
-	vectorize_inner(d, wb);
-	tir_sch_loop *pair[2] = {ns.loops[lp[0]], oco}, *par;
-	if ((st = tir_schedule_fuse(d->sch, 2, pair, &par)) ||
-	    (st = tir_schedule_parallel(d->sch, par)))
-		return st;
-	if (has_guard(d, owo) && (st = tir_schedule_partition(d->sch, owo, NULL)))
-		return st;
-	return SB_OK;
+	return conv_parallel(d, ns.loops[lp[0]], oco, owo);
 }
 
 /* ---- The driver ---- */

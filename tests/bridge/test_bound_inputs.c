@@ -14,6 +14,7 @@
 #include "backends/llvm/llvm_codegen.h"
 #include "backends/vm/vm_codegen.h"
 #include "relax_like/passes/passes.h"
+#include "tests/vm/vm_jit.h"
 
 #define CHECK(call)                                                                                \
 	do {                                                                                       \
@@ -269,14 +270,6 @@ static void test_inputs_needing_values(void **state)
 
 /* ---- Compiled and run ---- */
 
-typedef struct compiled {
-	relax_module *m;
-	sb_vm_exec *exec;
-	sb_llvm_jit *jit;
-	sb_func_registry *kernels;
-	sb_vm *vm;
-} compiled;
-
 static int count_guards(relax_module *m)
 {
 	relax_global *g = relax_module_lookup(m, "main");
@@ -303,32 +296,7 @@ static void compile(compiled *c, relax_module *m)
 	assert_int_equal(count_guards(m), 1);
 	CHECK(relax_lower_for_vm(m, NULL));
 	assert_int_equal(count_guards(m), 1);
-	CHECK(sb_vmgen_build(m, NULL, &c->exec));
-	sb_llvm_module *lm;
-	CHECK(sb_llvm_module_new("kernels", NULL, &lm));
-	for (size_t i = 0; i < m->globals.len; i++)
-		if (m->globals.data[i]->prim)
-			CHECK(sb_llvm_module_add(lm, m->tir, m->globals.data[i]->prim));
-	CHECK(sb_llvm_jit_new(lm, &c->jit));
-	c->kernels = sb_func_registry_new();
-	for (size_t i = 0; i < m->globals.len; i++) {
-		tir_func *f = m->globals.data[i]->prim;
-		if (!f)
-			continue;
-		sb_packed_fn fn = sb_llvm_jit_lookup(c->jit, f->name);
-		assert_non_null(fn);
-		CHECK(sb_func_registry_add(c->kernels, f->name, fn, false));
-	}
-	CHECK(sb_vm_new(c->exec, c->kernels, &c->vm));
-}
-
-static void release(compiled *c)
-{
-	sb_vm_free(c->vm);
-	sb_func_registry_free(c->kernels);
-	sb_llvm_jit_free(c->jit);
-	sb_vm_exec_free(c->exec);
-	relax_module_free(c->m);
+	compiled_finish(c);
 }
 
 static void test_compiled_guard(void **state)
@@ -378,7 +346,7 @@ static void test_compiled_guard(void **state)
 	sb_tensor_release(given);
 	sb_tensor_release(xt);
 	sb_tensor_release(bound);
-	release(&c);
+	compiled_release(&c);
 }
 
 /* Slice starts/ends read at run time (not bound): a negative value counts
@@ -401,21 +369,7 @@ static void test_slice_starts_ends_from_data(void **state)
 	CHECK(relax_normalize(xm));
 	CHECK(relax_legalize_ops(xm, NULL));
 	CHECK(relax_lower_for_vm(xm, NULL));
-	CHECK(sb_vmgen_build(xm, NULL, &c.exec));
-	sb_llvm_module *lm;
-	CHECK(sb_llvm_module_new("kernels", NULL, &lm));
-	for (size_t i = 0; i < xm->globals.len; i++)
-		if (xm->globals.data[i]->prim)
-			CHECK(sb_llvm_module_add(lm, xm->tir, xm->globals.data[i]->prim));
-	CHECK(sb_llvm_jit_new(lm, &c.jit));
-	c.kernels = sb_func_registry_new();
-	for (size_t i = 0; i < xm->globals.len; i++) {
-		tir_func *f = xm->globals.data[i]->prim;
-		if (f)
-			CHECK(sb_func_registry_add(c.kernels, f->name, sb_llvm_jit_lookup(c.jit, f->name),
-						   false));
-	}
-	CHECK(sb_vm_new(c.exec, c.kernels, &c.vm));
+	compiled_finish(&c);
 
 	int64_t xs[2] = {4, 6};
 	sb_tensor *xt = sb_tensor_new(SB_F32, 2, xs);
@@ -439,7 +393,7 @@ static void test_slice_starts_ends_from_data(void **state)
 		sb_tensor_release(e);
 	}
 	sb_tensor_release(xt);
-	release(&c);
+	compiled_release(&c);
 }
 
 /* The builtin's message for other values: a scalar, floats, a matrix. */

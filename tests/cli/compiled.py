@@ -25,24 +25,10 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-SB = sys.argv[1]
+from cli_harness import check, failures, run
+
 MAKE_DEMO = sys.argv[2]
-failures = []
 
-
-def run(*args, expect=0):
-    p = subprocess.run([SB, *args], capture_output=True, text=True, timeout=600)
-    if p.returncode != expect:
-        failures.append(f"{' '.join(args)}: exit {p.returncode}, expected {expect}\n"
-                        f"stdout: {p.stdout}\nstderr: {p.stderr}")
-    if p.returncode < 0 or "AddressSanitizer" in p.stderr:
-        failures.append(f"{' '.join(args)}: crashed\n{p.stderr}")
-    return p
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
 
 
 def shared_dim_model(path):

@@ -18,6 +18,7 @@
 #include "import/onnx/onnx_import.h"
 #include "relax_like/passes/passes.h"
 #include "relay_like/passes/passes.h"
+#include "tests/vm/vm_jit.h"
 
 #define CHECK(call)                                                                                \
 	do {                                                                                       \
@@ -274,14 +275,6 @@ static void test_reuse_by_shape_pattern(void **state)
 
 /* ---- Running ---- */
 
-typedef struct compiled {
-	relax_module *m;
-	sb_vm_exec *exec;
-	sb_llvm_jit *jit;
-	sb_func_registry *kernels;
-	sb_vm *vm;
-} compiled;
-
 /* Legalize, lower for the VM, generate bytecode, JIT every PrimFunc. */
 static void compile(compiled *c, relax_module *m)
 {
@@ -290,32 +283,7 @@ static void compile(compiled *c, relax_module *m)
 	CHECK(relax_legalize_ops(m, NULL));
 	CHECK(relax_wellformed(m));
 	CHECK(relax_lower_for_vm(m, NULL));
-	CHECK(sb_vmgen_build(m, NULL, &c->exec));
-	sb_llvm_module *lm;
-	CHECK(sb_llvm_module_new("kernels", NULL, &lm));
-	for (size_t i = 0; i < m->globals.len; i++)
-		if (m->globals.data[i]->prim)
-			CHECK(sb_llvm_module_add(lm, m->tir, m->globals.data[i]->prim));
-	CHECK(sb_llvm_jit_new(lm, &c->jit));
-	c->kernels = sb_func_registry_new();
-	for (size_t i = 0; i < m->globals.len; i++) {
-		tir_func *f = m->globals.data[i]->prim;
-		if (!f)
-			continue;
-		sb_packed_fn fn = sb_llvm_jit_lookup(c->jit, f->name);
-		assert_non_null(fn);
-		CHECK(sb_func_registry_add(c->kernels, f->name, fn, false));
-	}
-	CHECK(sb_vm_new(c->exec, c->kernels, &c->vm));
-}
-
-static void release(compiled *c)
-{
-	sb_vm_free(c->vm);
-	sb_func_registry_free(c->kernels);
-	sb_llvm_jit_free(c->jit);
-	sb_vm_exec_free(c->exec);
-	relax_module_free(c->m);
+	compiled_finish(c);
 }
 
 static sb_tensor *run1(compiled *c, int n, sb_tensor *const *in)
@@ -416,7 +384,7 @@ static void test_run_mlp_two_shapes(void **state)
 	}
 	sb_tensor_release(W);
 	sb_tensor_release(B);
-	release(&c);
+	compiled_release(&c);
 }
 
 /* conv2d 3x3 stride 2 SAME_UPPER (pads from the run-time size) + bias,
@@ -496,7 +464,7 @@ static void test_run_conv_same_pads_two_shapes(void **state)
 	}
 	sb_tensor_release(W);
 	sb_tensor_release(B);
-	release(&c);
+	compiled_release(&c);
 }
 
 /* x[:, k:8] where k is y's length: the slice start is neither a dim of x
@@ -551,7 +519,7 @@ static void test_run_symbolic_slice_start(void **state)
 		sb_tensor_release(in[0]);
 		sb_tensor_release(in[1]);
 	}
-	release(&c);
+	compiled_release(&c);
 }
 
 /* The kernels written in LegalizeOps itself: arange over PrimValues
@@ -614,7 +582,7 @@ static void test_run_custom_kernels(void **state)
 		sb_tensor_release(in[0]);
 		sb_tensor_release(in[1]);
 	}
-	release(&c);
+	compiled_release(&c);
 }
 
 /* ---- Sizes known only at run time ---- */
@@ -718,7 +686,7 @@ static void test_run_tensor_to_shape(void **state)
 	run_value(&c, 2, in, SB_ERR_INVALID);
 	assert_contains(sb_last_error(), "not a dimension");
 	release_all(2, in);
-	release(&c);
+	compiled_release(&c);
 }
 
 /* y = arange(start, limit, delta) * 2 with all three read from 0-d
@@ -769,7 +737,7 @@ static void test_run_arange_from_data(void **state)
 		run_value(&c, 3, in, SB_ERR_INVALID);
 		assert_contains(sb_last_error(), "delta is 0");
 		release_all(3, in);
-		release(&c);
+		compiled_release(&c);
 	}
 }
 
@@ -812,7 +780,7 @@ static void test_run_one_hot_from_data(void **state)
 		sb_tensor_release(Y);
 		release_all(3, in);
 	}
-	release(&c);
+	compiled_release(&c);
 }
 
 /* topk(x, k): k read from an int64[1] tensor (directly) or a 0-d int32
@@ -897,7 +865,7 @@ static void test_run_topk_from_data(void **state)
 			run_value(&c, 2, in, SB_ERR_INVALID);
 			release_all(2, in);
 		}
-		release(&c);
+		compiled_release(&c);
 	}
 }
 
@@ -926,7 +894,7 @@ static void test_run_topk_const_k(void **state)
 		sb_value_release(&y);
 		sb_tensor_release(X);
 	}
-	release(&c);
+	compiled_release(&c);
 }
 
 static relax_expr *body_nonzero_data(relax_builder *b, relax_expr *const *p)
@@ -968,7 +936,7 @@ static void test_run_nonzero(void **state)
 		sb_tensor_release(Y);
 		sb_tensor_release(X);
 	}
-	release(&c);
+	compiled_release(&c);
 }
 
 /* ---- Errors ---- */

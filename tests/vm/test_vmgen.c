@@ -16,6 +16,7 @@
 #include "backends/llvm/llvm_codegen.h"
 #include "backends/vm/vm_codegen.h"
 #include "tests/relax_like/lower_fixtures.h"
+#include "tests/vm/vm_jit.h"
 
 #define assert_contains(s, sub) assert_contains_((s), (sub), __FILE__, __LINE__)
 static void assert_contains_(const char *s, const char *sub, const char *file, int line)
@@ -33,51 +34,13 @@ static void assert_contains_(const char *s, const char *sub, const char *file, i
 	} while (0)
 
 /* A compiled module: the executable, its kernels in the JIT, the VM. */
-typedef struct compiled {
-	relax_module *m;
-	sb_vm_exec *exec;
-	sb_llvm_jit *jit;
-	sb_func_registry *kernels;
-	sb_vm *vm;
-} compiled;
-
-static sb_llvm_module *kernels_module(relax_module *m, const sb_llvm_options *o)
-{
-	sb_llvm_module *lm;
-	CHECK(sb_llvm_module_new("kernels", o, &lm));
-	for (size_t i = 0; i < m->globals.len; i++)
-		if (m->globals.data[i]->prim)
-			CHECK(sb_llvm_module_add(lm, m->tir, m->globals.data[i]->prim));
-	return lm;
-}
-
 static void compile(compiled *c, void (*build)(relax_module *), const relax_vm_lower_opts *lo)
 {
 	memset(c, 0, sizeof *c);
 	c->m = relax_module_new();
 	build(c->m);
 	CHECK(relax_lower_for_vm(c->m, lo));
-	CHECK(sb_vmgen_build(c->m, NULL, &c->exec));
-	CHECK(sb_llvm_jit_new(kernels_module(c->m, NULL), &c->jit));
-	c->kernels = sb_func_registry_new();
-	for (size_t i = 0; i < c->m->globals.len; i++) {
-		tir_func *f = c->m->globals.data[i]->prim;
-		if (!f)
-			continue;
-		sb_packed_fn fn = sb_llvm_jit_lookup(c->jit, f->name);
-		assert_non_null(fn);
-		CHECK(sb_func_registry_add(c->kernels, f->name, fn, false));
-	}
-	CHECK(sb_vm_new(c->exec, c->kernels, &c->vm));
-}
-
-static void release(compiled *c)
-{
-	sb_vm_free(c->vm);
-	sb_func_registry_free(c->kernels);
-	sb_llvm_jit_free(c->jit);
-	sb_vm_exec_free(c->exec);
-	relax_module_free(c->m);
+	compiled_finish(c);
 }
 
 static sb_tensor *input(sb_dtype dt, int rank, const int64_t *shape, double base)
@@ -119,7 +82,7 @@ static void test_add_at_many_shapes(void **state)
 		sb_value_release(&y);
 		sb_tensor_release(x);
 	}
-	release(&c);
+	compiled_release(&c);
 }
 
 static void build_chain5(relax_module *m)
@@ -152,7 +115,7 @@ static void test_chain_runs_in_planned_storage(void **state)
 		sb_value_release(&y);
 		sb_tensor_release(x);
 	}
-	release(&c);
+	compiled_release(&c);
 }
 
 /* ---- Shape errors ---- */
@@ -181,7 +144,7 @@ static void test_shape_errors(void **state)
 	t = input(SB_I32, 2, good, 0);
 	expect_error(&c, 1, &t, "input 'x': expected dtype float32, got int32");
 	sb_tensor_release(t);
-	release(&c);
+	compiled_release(&c);
 
 	compile(&c, lf_build_add2, NULL);
 	int64_t s3[2] = {3, 4}, s2[2] = {2, 4};
@@ -197,7 +160,7 @@ static void test_shape_errors(void **state)
 	sb_value_release(&z);
 	sb_tensor_release(in[0]);
 	sb_tensor_release(in[1]);
-	release(&c);
+	compiled_release(&c);
 }
 
 /* ---- The artifact ---- */
@@ -258,7 +221,7 @@ static void test_model_so_equals_direct_run(void **state)
 	rmdir(dir);
 	free(obj);
 	free(so);
-	release(&c);
+	compiled_release(&c);
 }
 
 /* ---- Control flow, tuples, constants, VM-to-VM calls ---- */
@@ -349,7 +312,7 @@ static void test_branches_tuples_calls(void **state)
 	    sb_vm_invoke(c.vm, sb_vm_exec_find_func(c.exec, "twice"), args, 1, &out), SB_OK);
 	assert_contains(sb_last_error(), "@twice argument 'a' dim 1: expected 4, got 3");
 	sb_tensor_release(bad);
-	release(&c);
+	compiled_release(&c);
 }
 
 /* ---- FoldConstant with the JIT as its evaluator ---- */
@@ -430,7 +393,7 @@ static void test_fold_constant_with_jit(void **state)
 			    (0.5 + 0.25 * i) + (10.0 * i * 2 + 1));
 	sb_value_release(&y);
 	sb_tensor_release(x);
-	release(&c);
+	compiled_release(&c);
 }
 
 /* ---- What the code generator rejects ---- */
@@ -494,7 +457,7 @@ static void test_shape_from_tensor_data(void **state)
 		sb_tensor_release(in[0]);
 		sb_tensor_release(in[1]);
 	}
-	release(&c);
+	compiled_release(&c);
 }
 
 static void test_rejects_unlowered(void **state)

@@ -28,11 +28,16 @@
  *               are the parallel loop.  Tails of M and N are partitioned
  *               off.
  *   conv        NCHW: the input padded once into a copy (pad_read), so the
- *               kernel reads it without bounds checks; a register tile of
- *               output channels x one vector of output width (8 x 8 for 64
- *               channels on AVX2), reductions over input channels and the
- *               window outside it, the window's inner loop unrolled;
- *               parallel over batch x channel blocks.
+ *               kernel reads it without bounds checks.  When the channels
+ *               are a multiple of the lanes and there are no groups, the
+ *               channels go in the vector lanes: a tile of 6 output columns
+ *               x 16 channels (or 12 x 8), the weights packed per channel
+ *               block into [IC][KH][KW][16] inside the parallel loop, each
+ *               input element broadcast -- the matmul micro-kernel, for any
+ *               width.  Otherwise (depthwise, grouped) a tile of channels x
+ *               one vector of output columns.  Reductions over input
+ *               channels and the window outside the tile, the window's
+ *               inner loop unrolled; parallel over batch x channel blocks.
  *
  * A rule that meets something it cannot do leaves the rest of that block
  * as it is (every primitive is legal on its own, so what was applied is
@@ -800,6 +805,49 @@ static sb_status conv_channels(dflt *d, tir_sch_block *b, nest *ns, const int lp
 	return conv_parallel(d, ns->loops[lp[0]], oco, owo);
 }
 
+/* Output columns in the vector lanes (depthwise and grouped convs, and
+ * channel counts that are no multiple of the lanes): a tile of channels x
+ * one vector of columns. */
+static sb_status conv_columns(dflt *d, tir_sch_block *b, nest *ns, const int lp[4])
+{
+	const tir_block *blk = ns->rs->u.realize.block;
+	int L = lanes_of(d, blk);
+	int64_t OC = 0, OW = 0;
+	bool ock = is_const(ns->extent[lp[1]], &OC), owk = is_const(ns->extent[lp[3]], &OW);
+	/* One vector of output columns: feature maps are often 7, 14, 28 or
+	 * 56 wide, where a wider tile leaves a long tail; the accumulators go
+	 * to output channels instead.  The channel blocks are fused into the
+	 * parallel loop, where a tail cannot be partitioned off. */
+	int64_t owb = owk && OW < L ? OW : (int64_t)L;
+	int64_t ocb = tile_rows(d, 1, OC, ock, false);
+	sb_status st;
+	tir_sch_block *wb;
+	if ((st = accumulator(d, b, blk, &wb)))
+		return st;
+	tir_sch_loop *oco, *oci, *owo, *owi;
+	if ((st = split2(d, ns->loops[lp[1]], ocb, &oco, &oci)) ||
+	    (st = split2(d, ns->loops[lp[3]], owb, &owo, &owi)))
+		return st;
+	/* n, oco, oh, owo, reductions..., oci, owi */
+	tir_sch_loop *order[MAX_NEST + 2], *red[MAX_NEST];
+	int no = 0, nred = 0;
+	order[no++] = ns->loops[lp[0]];
+	order[no++] = oco;
+	order[no++] = ns->loops[lp[2]];
+	order[no++] = owo;
+	for (int k = 0; k < ns->n; k++) {
+		if (k != lp[0] && k != lp[1] && k != lp[2] && k != lp[3])
+			red[nred++] = order[no++] = ns->loops[k];
+	}
+	order[no++] = oci;
+	order[no++] = owi;
+	if (!nred)
+		return SB_OK;
+	if ((st = conv_tile(d, b, wb, no, order, owo, nred, red, owi, oci)))
+		return st;
+	return conv_parallel(d, ns->loops[lp[0]], oco, owo);
+}
+
 static sb_status rule_conv(dflt *d, tir_sch_block *b)
 {
 	nest ns;
@@ -820,19 +868,6 @@ static sb_status rule_conv(dflt *d, tir_sch_block *b)
 		if (lp[d4] < 0)
 			return SB_OK;
 	}
-	int L = lanes_of(d, blk);
-	int64_t OC = 0, OW = 0;
-	bool ock = is_const(ns.extent[lp[1]], &OC), owk = is_const(ns.extent[lp[3]], &OW);
-	/* One vector of output columns: feature maps are often 7, 14, 28 or
-	 * 56 wide, where a wider tile leaves a long unvectorized tail; the
-	 * accumulators go to output channels instead. */
-	int nvec = 1;
-	int64_t owb = owk && OW < L ? OW : (int64_t)L;
-	/* The channel blocks are fused into the parallel loop, where a
-	 * tail cannot be partitioned off. */
-	int64_t ocb = tile_rows(d, nvec, OC, ock, false);
-	sb_status st;
-	tir_sch_block *wb, *pad;
 	/* The windowed input padded once, so the kernel loads it without
 	 * bounds checks (vector loads instead of gathers). */
 	const tir_expr *x, *y;
@@ -848,6 +883,7 @@ static sb_status rule_conv(dflt *d, tir_sch_block *b)
 		if (!xw)
 			in = y->u.buffer;
 		int ri = index_of_buffer_read(blk, in);
+		tir_sch_block *pad;
 		if (ri >= 0 && !tir_schedule_pad_read(d->sch, b, ri, &pad)) {
 			if (rule_injective(d, pad))
 				note_stop("conv padding", blk);
@@ -855,35 +891,12 @@ static sb_status rule_conv(dflt *d, tir_sch_block *b)
 		sb_clear_error();
 		if (!get_nest(d, b, &ns))
 			return SB_OK;
-		blk = ns.rs->u.realize.block;
 	}
 	bool done = false;
-	if ((st = conv_channels(d, b, &ns, lp, &done)) || done)
+	sb_status st = conv_channels(d, b, &ns, lp, &done);
+	if (st || done)
 		return st;
-	if ((st = accumulator(d, b, blk, &wb)))
-		return st;
-	tir_sch_loop *oco, *oci, *owo, *owi;
-	if ((st = split2(d, ns.loops[lp[1]], ocb, &oco, &oci)) ||
-	    (st = split2(d, ns.loops[lp[3]], owb, &owo, &owi)))
-		return st;
-	/* n, oco, oh, owo, reductions..., oci, owi */
-	tir_sch_loop *order[MAX_NEST + 2], *red[MAX_NEST];
-	int no = 0, nred = 0;
-	order[no++] = ns.loops[lp[0]];
-	order[no++] = oco;
-	order[no++] = ns.loops[lp[2]];
-	order[no++] = owo;
-	for (int k = 0; k < ns.n; k++) {
-		if (k != lp[0] && k != lp[1] && k != lp[2] && k != lp[3])
-			red[nred++] = order[no++] = ns.loops[k];
-	}
-	order[no++] = oci;
-	order[no++] = owi;
-	if (!nred)
-		return SB_OK;
-	if ((st = conv_tile(d, b, wb, no, order, owo, nred, red, owi, oci)))
-		return st;
-	return conv_parallel(d, ns.loops[lp[0]], oco, owo);
+	return conv_columns(d, b, &ns, lp);
 }
 
 /* ---- The driver ---- */

@@ -203,7 +203,8 @@ static tir_stmt *lane_if(vec *v, tir_stmt *s)
 	v->in_lane_if = false;
 	if (v->failed || !var)
 		return s;
-	/* Every store must be as wide as the mask. */
+	/* The stores are as wide as the mask: one with a scalar index failed
+	 * above (and the verifier checks it). */
 	tir_stmt *r = tir_if(v->ctx, var, t, NULL);
 	return inv ? tir_if(v->ctx, inv, r, NULL) : r;
 }
